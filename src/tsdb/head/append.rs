@@ -1,0 +1,171 @@
+//! Appending a batch to the head in two steps around the WAL write: validate
+//! (which samples the series would accept), then, once the accepted samples
+//! are in the WAL, apply them. The TSDB runs both under its commit lock, so
+//! the WAL order is the order samples reach the series.
+
+use crate::series::{AppendBatch, AppendOutcome, Labels, Sample};
+
+use super::{Accepted, Head};
+
+/// Samples that passed validation, in batch order, ready for the WAL.
+#[derive(Debug, Default)]
+pub struct ValidatedBatch {
+    pub samples: Vec<(u32, Sample)>,
+}
+
+impl Head {
+    /// Ids of the batch's series that exist, `None` for new ones.
+    pub fn resolve(&self, batch: &AppendBatch<'_>) -> Vec<Option<u32>> {
+        batch
+            .iter()
+            .map(|(labels, _)| {
+                self.lookup(crate::series::hash_pairs(labels.iter().copied()), labels)
+            })
+            .collect()
+    }
+
+    /// Checks every sample against its series; refused ones are counted in
+    /// `outcome` with a message naming the series.
+    pub fn validate(
+        &self,
+        batch: &AppendBatch<'_>,
+        ids: &[u32],
+        outcome: &mut AppendOutcome,
+    ) -> ValidatedBatch {
+        let bounds = self.bounds();
+        let mut validated = ValidatedBatch {
+            samples: Vec::with_capacity(batch.sample_count()),
+        };
+        for ((labels, samples), &id) in batch.iter().zip(ids) {
+            self.with_series(id, |series| {
+                let mut last = series.last();
+                for &sample in samples {
+                    match series.check(sample, last, &bounds) {
+                        Ok(Accepted::InOrder) => {
+                            last = Some(sample);
+                            validated.samples.push((id, sample));
+                        }
+                        Ok(Accepted::OutOfOrder) => validated.samples.push((id, sample)),
+                        Ok(Accepted::Duplicate) => outcome.samples_appended += 1,
+                        Err(rejection) => outcome.reject(|| {
+                            let labels = Labels::from_pairs(labels.iter().copied());
+                            format!(
+                                "{} for series {labels} at timestamp {}",
+                                rejection.message(),
+                                sample.t
+                            )
+                        }),
+                    }
+                }
+            });
+        }
+        validated
+    }
+
+    /// Stores validated samples. A sample refused now (only possible when a
+    /// series changed since validation) is counted as rejected.
+    pub fn apply(&self, samples: &[(u32, Sample)], outcome: &mut AppendOutcome) {
+        let bounds = self.bounds();
+        let mut start = 0;
+        while start < samples.len() {
+            let id = samples[start].0;
+            let end = start
+                + samples[start..]
+                    .iter()
+                    .take_while(|(i, _)| *i == id)
+                    .count();
+            let mut max_in_order = None;
+            self.with_series(id, |series| {
+                for &(_, sample) in &samples[start..end] {
+                    match series.append(sample, &bounds) {
+                        Ok(accepted) => {
+                            outcome.samples_appended += 1;
+                            if accepted == Accepted::InOrder {
+                                max_in_order = Some(sample.t);
+                                self.min_time
+                                    .fetch_min(sample.t, std::sync::atomic::Ordering::AcqRel);
+                            }
+                        }
+                        Err(rejection) => outcome.reject(|| {
+                            format!("{} at timestamp {}", rejection.message(), sample.t)
+                        }),
+                    }
+                }
+            });
+            if let Some(t) = max_in_order {
+                self.note_in_order_time(t);
+            }
+            start = end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Head, HeadOptions};
+    use crate::series::{AppendBatch, AppendOutcome, Sample, hash_pairs};
+
+    fn head() -> Head {
+        Head::new(HeadOptions {
+            chunk_range: 7_200_000,
+            ooo_window: 0,
+        })
+    }
+
+    fn append(head: &Head, batch: &AppendBatch<'_>) -> AppendOutcome {
+        let mut outcome = AppendOutcome::default();
+        let ids: Vec<u32> = batch
+            .iter()
+            .map(|(labels, _)| {
+                head.get_or_create(hash_pairs(labels.iter().copied()), labels)
+                    .0
+            })
+            .collect();
+        let validated = head.validate(batch, &ids, &mut outcome);
+        head.apply(&validated.samples, &mut outcome);
+        outcome
+    }
+
+    #[test]
+    fn batch_rejections_name_series_and_keep_the_rest() {
+        let head = head();
+        let mut batch = AppendBatch::new();
+        batch.push_series(
+            &[("__name__", "a")],
+            &[Sample::new(10, 1.0), Sample::new(20, 2.0)],
+        );
+        batch.push_series(&[("__name__", "b")], &[Sample::new(10, 1.0)]);
+        assert_eq!(append(&head, &batch).samples_appended, 3);
+        let mut batch = AppendBatch::new();
+        batch.push_series(
+            &[("__name__", "a")],
+            &[Sample::new(15, 1.0), Sample::new(30, 3.0)],
+        );
+        let outcome = append(&head, &batch);
+        assert_eq!((outcome.samples_appended, outcome.samples_rejected), (1, 1));
+        let message = outcome.first_rejection.unwrap();
+        assert!(
+            message.contains("out of order sample for series a{}"),
+            "{message}"
+        );
+        assert_eq!((head.min_time(), head.max_time()), (10, 30));
+        assert_eq!(head.num_series(), 2);
+    }
+
+    #[test]
+    fn in_order_samples_far_behind_the_newest_are_out_of_bounds() {
+        let head = head();
+        let mut batch = AppendBatch::new();
+        batch.push_series(&[("__name__", "a")], &[Sample::new(10_000_000, 1.0)]);
+        append(&head, &batch);
+        let mut batch = AppendBatch::new();
+        batch.push_series(&[("__name__", "new")], &[Sample::new(1_000, 1.0)]);
+        let outcome = append(&head, &batch);
+        assert!(
+            outcome
+                .first_rejection
+                .unwrap()
+                .starts_with("out of bounds")
+        );
+    }
+}
