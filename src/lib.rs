@@ -2,5 +2,11 @@
 //! or as a cluster. Components talk through the seams in [`series`]; see
 //! `docs/architecture.md`.
 
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod roles;
 pub mod series;
+pub mod telemetry;
 pub mod tsdb;

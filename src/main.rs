@@ -1,1 +1,20 @@
-fn main() {}
+//! The `sonde` binary: parses the role and its flags, then starts it.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sonde::cli::{CheckCommand, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::All(args) => match sonde::roles::all::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sonde: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
+    }
+}

@@ -38,8 +38,7 @@ impl<'a> AppendBatch<'a> {
 
     /// Closes the series being built.
     pub fn finish_series(&mut self) {
-        self.ends
-            .push((self.labels.len() as u32, self.samples.len() as u32));
+        self.ends.push((self.labels.len() as u32, self.samples.len() as u32));
     }
 
     /// Adds a whole series at once.
@@ -133,13 +132,7 @@ mod tests {
         batch.finish_series();
         batch.push_series(&[("__name__", "b"), ("x", "y")], &[Sample::new(3, 3.0)]);
         let series: Vec<_> = batch.iter().map(|(l, s)| (l.to_vec(), s.len())).collect();
-        assert_eq!(
-            series,
-            vec![
-                (vec![("__name__", "a")], 2),
-                (vec![("__name__", "b"), ("x", "y")], 1)
-            ]
-        );
+        assert_eq!(series, vec![(vec![("__name__", "a")], 2), (vec![("__name__", "b"), ("x", "y")], 1)]);
         assert_eq!((batch.series_count(), batch.sample_count()), (2, 3));
     }
 }

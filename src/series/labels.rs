@@ -17,10 +17,7 @@ pub struct Label {
 
 impl Label {
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Label {
-            name: name.into(),
-            value: value.into(),
-        }
+        Label { name: name.into(), value: value.into() }
     }
 }
 
@@ -31,9 +28,7 @@ pub struct Labels(Vec<Label>);
 
 impl Labels {
     /// Builds a label set from pairs in any order; a later duplicate name wins.
-    pub fn from_pairs<N: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (N, V)>,
-    ) -> Self {
+    pub fn from_pairs<N: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (N, V)>) -> Self {
         let mut labels: Vec<Label> = pairs.into_iter().map(|(n, v)| Label::new(n, v)).collect();
         labels.sort_by(|a, b| a.name.cmp(&b.name));
         let mut deduped: Vec<Label> = Vec::with_capacity(labels.len());
@@ -49,18 +44,12 @@ impl Labels {
 
     /// Wraps labels that the caller knows are sorted and unique.
     pub fn from_sorted(labels: Vec<Label>) -> Self {
-        debug_assert!(
-            labels.windows(2).all(|w| w[0].name < w[1].name),
-            "labels not sorted"
-        );
+        debug_assert!(labels.windows(2).all(|w| w[0].name < w[1].name), "labels not sorted");
         Labels(labels)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|l| l.name.as_str().cmp(name))
-            .ok()
-            .map(|i| self.0[i].value.as_str())
+        self.0.binary_search_by(|l| l.name.as_str().cmp(name)).ok().map(|i| self.0[i].value.as_str())
     }
 
     pub fn metric_name(&self) -> Option<&str> {
@@ -146,10 +135,7 @@ mod tests {
     #[test]
     fn from_pairs_sorts_dedups_and_drops_empty_values() {
         let labels = Labels::from_pairs([("b", "2"), ("a", "1"), ("c", ""), ("a", "3")]);
-        let names: Vec<_> = labels
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_str()))
-            .collect();
+        let names: Vec<_> = labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
         assert_eq!(names, vec![("a", "3"), ("b", "2")]);
     }
 

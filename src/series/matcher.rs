@@ -38,35 +38,20 @@ pub struct Matcher {
 
 impl Matcher {
     /// Builds a matcher; fails when a regex does not compile.
-    pub fn new(
-        op: MatchOp,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Result<Self, Error> {
+    pub fn new(op: MatchOp, name: impl Into<String>, value: impl Into<String>) -> Result<Self, Error> {
         let value = value.into();
         let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => {
-                Some(Regex::new(&format!("^(?s:{value})$")).map_err(|e| {
-                    Error::BadData(format!("invalid regular expression {value:?}: {e}"))
-                })?)
-            }
+            MatchOp::Regex | MatchOp::NotRegex => Some(
+                Regex::new(&format!("^(?s:{value})$"))
+                    .map_err(|e| Error::BadData(format!("invalid regular expression {value:?}: {e}")))?,
+            ),
             MatchOp::Equal | MatchOp::NotEqual => None,
         };
-        Ok(Matcher {
-            name: name.into(),
-            op,
-            value,
-            regex,
-        })
+        Ok(Matcher { name: name.into(), op, value, regex })
     }
 
     pub fn equal(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Matcher {
-            name: name.into(),
-            op: MatchOp::Equal,
-            value: value.into(),
-            regex: None,
-        }
+        Matcher { name: name.into(), op: MatchOp::Equal, value: value.into(), regex: None }
     }
 
     /// Whether a label value (the empty string when absent) matches.
@@ -113,34 +98,15 @@ mod tests {
 
     #[test]
     fn absent_label_matches_as_empty() {
-        assert!(
-            Matcher::new(MatchOp::NotEqual, "x", "a")
-                .unwrap()
-                .matches_empty()
-        );
-        assert!(
-            Matcher::new(MatchOp::Regex, "x", ".*")
-                .unwrap()
-                .matches_empty()
-        );
-        assert!(
-            !Matcher::new(MatchOp::Regex, "x", ".+")
-                .unwrap()
-                .matches_empty()
-        );
-        assert!(
-            Matcher::new(MatchOp::NotRegex, "x", ".+")
-                .unwrap()
-                .matches_empty()
-        );
+        assert!(Matcher::new(MatchOp::NotEqual, "x", "a").unwrap().matches_empty());
+        assert!(Matcher::new(MatchOp::Regex, "x", ".*").unwrap().matches_empty());
+        assert!(!Matcher::new(MatchOp::Regex, "x", ".+").unwrap().matches_empty());
+        assert!(Matcher::new(MatchOp::NotRegex, "x", ".+").unwrap().matches_empty());
     }
 
     #[test]
     fn bad_regex_is_an_error() {
         let err = Matcher::new(MatchOp::Regex, "x", "(").unwrap_err();
-        assert!(
-            err.to_string().contains("invalid regular expression"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("invalid regular expression"), "{err}");
     }
 }

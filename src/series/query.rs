@@ -20,12 +20,7 @@ pub struct SelectHints {
 
 impl SelectHints {
     pub fn range(mint: i64, maxt: i64) -> Self {
-        SelectHints {
-            mint,
-            maxt,
-            labels_only: false,
-            limit: 0,
-        }
+        SelectHints { mint, maxt, labels_only: false, limit: 0 }
     }
 
     pub fn all_time() -> Self {
@@ -61,12 +56,7 @@ pub trait Queryable: Send + Sync {
     ) -> Result<Vec<ChunkedSeries>, Error>;
 
     /// Label names of series matching the matchers (all series when none), sorted.
-    async fn label_names(
-        &self,
-        tenant: &str,
-        hints: &SelectHints,
-        matchers: &[Matcher],
-    ) -> Result<Vec<String>, Error>;
+    async fn label_names(&self, tenant: &str, hints: &SelectHints, matchers: &[Matcher]) -> Result<Vec<String>, Error>;
 
     /// Values of one label among series matching the matchers, sorted.
     async fn label_values(

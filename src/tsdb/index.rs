@@ -22,14 +22,12 @@ pub trait IndexReader {
 
 /// Series ids matching every matcher.
 pub fn select_postings(index: &dyn IndexReader, matchers: &[Matcher]) -> RoaringBitmap {
-    let (including, excluding): (Vec<&Matcher>, Vec<&Matcher>) =
-        matchers.iter().partition(|m| !m.matches_empty());
+    let (including, excluding): (Vec<&Matcher>, Vec<&Matcher>) = matchers.iter().partition(|m| !m.matches_empty());
     let mut result = match including.is_empty() {
         // Only matchers that accept the empty string: start from every series.
         true => index.all_postings(),
         false => {
-            let mut sets: Vec<RoaringBitmap> =
-                including.iter().map(|m| postings_for(index, m)).collect();
+            let mut sets: Vec<RoaringBitmap> = including.iter().map(|m| postings_for(index, m)).collect();
             sets.sort_by_key(|s| s.len());
             let mut acc = sets.swap_remove(0);
             for set in &sets {
@@ -93,25 +91,13 @@ pub(crate) mod tests {
 
     impl IndexReader for VecIndex {
         fn label_names(&self) -> Vec<String> {
-            merge_sorted(
-                self.0
-                    .iter()
-                    .map(|l| l.iter().map(|l| l.name.clone()).collect())
-                    .collect(),
-            )
+            merge_sorted(self.0.iter().map(|l| l.iter().map(|l| l.name.clone()).collect()).collect())
         }
         fn label_values(&self, name: &str) -> Vec<String> {
-            merge_sorted(vec![
-                self.0
-                    .iter()
-                    .filter_map(|l| l.get(name).map(String::from))
-                    .collect(),
-            ])
+            merge_sorted(vec![self.0.iter().filter_map(|l| l.get(name).map(String::from)).collect()])
         }
         fn postings(&self, name: &str, value: &str) -> RoaringBitmap {
-            (0..self.0.len() as u32)
-                .filter(|&i| self.0[i as usize].get(name) == Some(value))
-                .collect()
+            (0..self.0.len() as u32).filter(|&i| self.0[i as usize].get(name) == Some(value)).collect()
         }
         fn all_postings(&self) -> RoaringBitmap {
             (0..self.0.len() as u32).collect()
@@ -128,11 +114,7 @@ pub(crate) mod tests {
             vec![("__name__", "up"), ("instance", "c")],
             vec![("__name__", "down"), ("job", "node")],
         ];
-        VecIndex(
-            sets.iter()
-                .map(|s| Labels::from_pairs(s.iter().copied()))
-                .collect(),
-        )
+        VecIndex(sets.iter().map(|s| Labels::from_pairs(s.iter().copied())).collect())
     }
 
     fn ids(matchers: &[Matcher]) -> Vec<u32> {
@@ -147,21 +129,12 @@ pub(crate) mod tests {
     fn matcher_semantics_follow_prometheus() {
         use MatchOp::*;
         assert_eq!(ids(&[m(Equal, "__name__", "up")]), vec![0, 1, 2]);
-        assert_eq!(
-            ids(&[m(Equal, "__name__", "up"), m(NotEqual, "job", "node")]),
-            vec![1, 2]
-        );
-        assert_eq!(
-            ids(&[m(Equal, "__name__", "up"), m(Equal, "job", "")]),
-            vec![2]
-        );
+        assert_eq!(ids(&[m(Equal, "__name__", "up"), m(NotEqual, "job", "node")]), vec![1, 2]);
+        assert_eq!(ids(&[m(Equal, "__name__", "up"), m(Equal, "job", "")]), vec![2]);
         assert_eq!(ids(&[m(Regex, "job", "no.*")]), vec![0, 3]);
         assert_eq!(ids(&[m(NotRegex, "job", "no.*")]), vec![1, 2]);
         assert_eq!(ids(&[m(Regex, "job", ".+")]), vec![0, 1, 3]);
-        assert_eq!(
-            ids(&[m(Regex, "job", ".*"), m(Equal, "__name__", "down")]),
-            vec![3]
-        );
+        assert_eq!(ids(&[m(Regex, "job", ".*"), m(Equal, "__name__", "down")]), vec![3]);
         assert_eq!(ids(&[m(Equal, "nope", "x")]), Vec::<u32>::new());
     }
 
@@ -176,11 +149,7 @@ pub(crate) mod tests {
         ];
         for matchers in cases {
             let expected: Vec<u32> = (0..idx.0.len() as u32)
-                .filter(|&i| {
-                    matchers
-                        .iter()
-                        .all(|m| m.matches(idx.0[i as usize].get(&m.name).unwrap_or("")))
-                })
+                .filter(|&i| matchers.iter().all(|m| m.matches(idx.0[i as usize].get(&m.name).unwrap_or(""))))
                 .collect();
             assert_eq!(ids(&matchers), expected, "{matchers:?}");
         }

@@ -51,9 +51,7 @@ impl Symbols {
     /// Resolves ids under one shared lock for the duration of `f`.
     pub fn with_reader<R>(&self, f: impl FnOnce(&SymbolReader<'_>) -> R) -> R {
         let table = self.table.read();
-        f(&SymbolReader {
-            strings: &table.strings,
-        })
+        f(&SymbolReader { strings: &table.strings })
     }
 
     pub fn len(&self) -> usize {

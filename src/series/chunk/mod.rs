@@ -60,11 +60,7 @@ impl Chunk {
     }
 
     pub fn num_samples(&self) -> usize {
-        if self.data.len() < 2 {
-            0
-        } else {
-            u16::from_be_bytes([self.data[0], self.data[1]]) as usize
-        }
+        if self.data.len() < 2 { 0 } else { u16::from_be_bytes([self.data[0], self.data[1]]) as usize }
     }
 }
 

@@ -41,10 +41,7 @@ impl XorAppender {
     pub fn with_capacity(bytes: usize) -> Self {
         let mut data = Vec::with_capacity(bytes.max(2));
         data.extend_from_slice(&[0, 0]);
-        XorAppender {
-            writer: BitWriter::from_bytes(data, 0),
-            ..Default::default()
-        }
+        XorAppender { writer: BitWriter::from_bytes(data, 0), ..Default::default() }
     }
 
     pub fn len(&self) -> usize {
@@ -164,11 +161,7 @@ pub struct XorIter<'a> {
 
 impl<'a> XorIter<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
-        let total = if bytes.len() >= 2 {
-            u16::from_be_bytes([bytes[0], bytes[1]])
-        } else {
-            0
-        };
+        let total = if bytes.len() >= 2 { u16::from_be_bytes([bytes[0], bytes[1]]) } else { 0 };
         let body = bytes.get(2..).unwrap_or(&[]);
         XorIter {
             reader: BitReader::new(body),
@@ -223,11 +216,7 @@ impl<'a> XorIter<'a> {
         };
         let raw = self.reader.read_bits(bits)? as i64;
         // Undo the asymmetric range: values above 2^(n-1) were negative.
-        Some(if raw > (1i64 << (bits - 1)) {
-            raw - (1i64 << bits)
-        } else {
-            raw
-        })
+        Some(if raw > (1i64 << (bits - 1)) { raw - (1i64 << bits) } else { raw })
     }
 
     fn read_value(&mut self) -> Option<()> {
@@ -338,26 +327,18 @@ mod tests {
 
     fn arbitrary_series() -> impl Strategy<Value = Vec<Sample>> {
         let step = prop_oneof![1i64..100, 1i64..100_000, 1i64..(1 << 40)];
-        let value = prop_oneof![
-            any::<f64>(),
-            (-1000i64..1000).prop_map(|v| v as f64),
-            Just(f64::NAN),
-            Just(stale_nan()),
-        ];
-        (
-            any::<i32>(),
-            proptest::collection::vec((step, value), 1..300),
-        )
-            .prop_map(|(start, points)| {
-                let mut t = start as i64;
-                points
-                    .into_iter()
-                    .map(|(step, v)| {
-                        t += step;
-                        Sample::new(t, v)
-                    })
-                    .collect()
-            })
+        let value =
+            prop_oneof![any::<f64>(), (-1000i64..1000).prop_map(|v| v as f64), Just(f64::NAN), Just(stale_nan()),];
+        (any::<i32>(), proptest::collection::vec((step, value), 1..300)).prop_map(|(start, points)| {
+            let mut t = start as i64;
+            points
+                .into_iter()
+                .map(|(step, v)| {
+                    t += step;
+                    Sample::new(t, v)
+                })
+                .collect()
+        })
     }
 
     proptest! {

@@ -16,26 +16,14 @@ pub struct ValidatedBatch {
 impl Head {
     /// Ids of the batch's series that exist, `None` for new ones.
     pub fn resolve(&self, batch: &AppendBatch<'_>) -> Vec<Option<u32>> {
-        batch
-            .iter()
-            .map(|(labels, _)| {
-                self.lookup(crate::series::hash_pairs(labels.iter().copied()), labels)
-            })
-            .collect()
+        batch.iter().map(|(labels, _)| self.lookup(crate::series::hash_pairs(labels.iter().copied()), labels)).collect()
     }
 
     /// Checks every sample against its series; refused ones are counted in
     /// `outcome` with a message naming the series.
-    pub fn validate(
-        &self,
-        batch: &AppendBatch<'_>,
-        ids: &[u32],
-        outcome: &mut AppendOutcome,
-    ) -> ValidatedBatch {
+    pub fn validate(&self, batch: &AppendBatch<'_>, ids: &[u32], outcome: &mut AppendOutcome) -> ValidatedBatch {
         let bounds = self.bounds();
-        let mut validated = ValidatedBatch {
-            samples: Vec::with_capacity(batch.sample_count()),
-        };
+        let mut validated = ValidatedBatch { samples: Vec::with_capacity(batch.sample_count()) };
         for ((labels, samples), &id) in batch.iter().zip(ids) {
             self.with_series(id, |series| {
                 let mut last = series.last();
@@ -49,11 +37,7 @@ impl Head {
                         Ok(Accepted::Duplicate) => outcome.samples_appended += 1,
                         Err(rejection) => outcome.reject(|| {
                             let labels = Labels::from_pairs(labels.iter().copied());
-                            format!(
-                                "{} for series {labels} at timestamp {}",
-                                rejection.message(),
-                                sample.t
-                            )
+                            format!("{} for series {labels} at timestamp {}", rejection.message(), sample.t)
                         }),
                     }
                 }
@@ -69,11 +53,7 @@ impl Head {
         let mut start = 0;
         while start < samples.len() {
             let id = samples[start].0;
-            let end = start
-                + samples[start..]
-                    .iter()
-                    .take_while(|(i, _)| *i == id)
-                    .count();
+            let end = start + samples[start..].iter().take_while(|(i, _)| *i == id).count();
             let mut max_in_order = None;
             self.with_series(id, |series| {
                 for &(_, sample) in &samples[start..end] {
@@ -82,13 +62,12 @@ impl Head {
                             outcome.samples_appended += 1;
                             if accepted == Accepted::InOrder {
                                 max_in_order = Some(sample.t);
-                                self.min_time
-                                    .fetch_min(sample.t, std::sync::atomic::Ordering::AcqRel);
+                                self.min_time.fetch_min(sample.t, std::sync::atomic::Ordering::AcqRel);
                             }
                         }
-                        Err(rejection) => outcome.reject(|| {
-                            format!("{} at timestamp {}", rejection.message(), sample.t)
-                        }),
+                        Err(rejection) => {
+                            outcome.reject(|| format!("{} at timestamp {}", rejection.message(), sample.t))
+                        }
                     }
                 }
             });
@@ -106,21 +85,13 @@ mod tests {
     use crate::series::{AppendBatch, AppendOutcome, Sample, hash_pairs};
 
     fn head() -> Head {
-        Head::new(HeadOptions {
-            chunk_range: 7_200_000,
-            ooo_window: 0,
-        })
+        Head::new(HeadOptions { chunk_range: 7_200_000, ooo_window: 0 })
     }
 
     fn append(head: &Head, batch: &AppendBatch<'_>) -> AppendOutcome {
         let mut outcome = AppendOutcome::default();
-        let ids: Vec<u32> = batch
-            .iter()
-            .map(|(labels, _)| {
-                head.get_or_create(hash_pairs(labels.iter().copied()), labels)
-                    .0
-            })
-            .collect();
+        let ids: Vec<u32> =
+            batch.iter().map(|(labels, _)| head.get_or_create(hash_pairs(labels.iter().copied()), labels).0).collect();
         let validated = head.validate(batch, &ids, &mut outcome);
         head.apply(&validated.samples, &mut outcome);
         outcome
@@ -130,24 +101,15 @@ mod tests {
     fn batch_rejections_name_series_and_keep_the_rest() {
         let head = head();
         let mut batch = AppendBatch::new();
-        batch.push_series(
-            &[("__name__", "a")],
-            &[Sample::new(10, 1.0), Sample::new(20, 2.0)],
-        );
+        batch.push_series(&[("__name__", "a")], &[Sample::new(10, 1.0), Sample::new(20, 2.0)]);
         batch.push_series(&[("__name__", "b")], &[Sample::new(10, 1.0)]);
         assert_eq!(append(&head, &batch).samples_appended, 3);
         let mut batch = AppendBatch::new();
-        batch.push_series(
-            &[("__name__", "a")],
-            &[Sample::new(15, 1.0), Sample::new(30, 3.0)],
-        );
+        batch.push_series(&[("__name__", "a")], &[Sample::new(15, 1.0), Sample::new(30, 3.0)]);
         let outcome = append(&head, &batch);
         assert_eq!((outcome.samples_appended, outcome.samples_rejected), (1, 1));
         let message = outcome.first_rejection.unwrap();
-        assert!(
-            message.contains("out of order sample for series a{}"),
-            "{message}"
-        );
+        assert!(message.contains("out of order sample for series a{}"), "{message}");
         assert_eq!((head.min_time(), head.max_time()), (10, 30));
         assert_eq!(head.num_series(), 2);
     }
@@ -161,11 +123,6 @@ mod tests {
         let mut batch = AppendBatch::new();
         batch.push_series(&[("__name__", "new")], &[Sample::new(1_000, 1.0)]);
         let outcome = append(&head, &batch);
-        assert!(
-            outcome
-                .first_rejection
-                .unwrap()
-                .starts_with("out of bounds")
-        );
+        assert!(outcome.first_rejection.unwrap().starts_with("out of bounds"));
     }
 }

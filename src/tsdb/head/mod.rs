@@ -56,6 +56,8 @@ pub struct Head {
     /// Samples below this were persisted to blocks; in-order appends must not go there.
     min_valid_time: AtomicI64,
     num_series: AtomicU64,
+    /// Bumped whenever series are removed, so ids looked up before are re-checked.
+    generation: AtomicU64,
 }
 
 impl Head {
@@ -69,11 +71,17 @@ impl Head {
             max_time: AtomicI64::new(i64::MIN),
             min_valid_time: AtomicI64::new(i64::MIN),
             num_series: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
         }
     }
 
     pub fn options(&self) -> &HeadOptions {
         &self.options
+    }
+
+    /// Changes whenever series were removed.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn num_series(&self) -> u64 {
@@ -110,18 +118,13 @@ impl Head {
         let max_time = self.max_time();
         let mut min_valid_time = self.min_valid_time();
         if max_time != i64::MIN {
-            min_valid_time =
-                min_valid_time.max(max_time.saturating_sub(self.options.chunk_range / 2));
+            min_valid_time = min_valid_time.max(max_time.saturating_sub(self.options.chunk_range / 2));
         }
         let ooo_min_time = (self.options.ooo_window > 0).then(|| match max_time {
             i64::MIN => i64::MIN,
             max => max.saturating_sub(self.options.ooo_window),
         });
-        AppendBounds {
-            min_valid_time,
-            ooo_min_time,
-            chunk_range: self.options.chunk_range,
-        }
+        AppendBounds { min_valid_time, ooo_min_time, chunk_range: self.options.chunk_range }
     }
 
     fn shard_of_hash(hash: u64) -> usize {
@@ -139,11 +142,7 @@ impl Head {
     }
 
     fn find_in_shard(&self, shard: &Shard, hash: u64, labels: &[(&str, &str)]) -> Option<u32> {
-        let candidates = shard
-            .by_hash
-            .get(&hash)
-            .into_iter()
-            .chain(shard.collisions.iter());
+        let candidates = shard.by_hash.get(&hash).into_iter().chain(shard.collisions.iter());
         self.symbols.with_reader(|symbols| {
             candidates.copied().find(|id| {
                 let series = &shard.series[id];
@@ -152,9 +151,7 @@ impl Head {
                         .labels
                         .iter()
                         .zip(labels)
-                        .all(|(&(n, v), &(name, value))| {
-                            symbols.get(n) == name && symbols.get(v) == value
-                        })
+                        .all(|(&(n, v), &(name, value))| symbols.get(n) == name && symbols.get(v) == value)
             })
         })
     }
@@ -189,10 +186,8 @@ impl Head {
     }
 
     fn insert_locked(&self, shard: &mut Shard, id: u32, hash: u64, labels: &[(&str, &str)]) {
-        let interned: Box<[(SymbolId, SymbolId)]> = labels
-            .iter()
-            .map(|&(n, v)| (self.symbols.intern(n), self.symbols.intern(v)))
-            .collect();
+        let interned: Box<[(SymbolId, SymbolId)]> =
+            labels.iter().map(|&(n, v)| (self.symbols.intern(n), self.symbols.intern(v))).collect();
         self.postings.write().add(id, &interned);
         shard.series.insert(id, MemSeries::new(interned));
         match shard.by_hash.entry(hash) {
@@ -220,10 +215,7 @@ impl Head {
     fn resolve_labels(&self, labels: &[(SymbolId, SymbolId)]) -> Labels {
         self.symbols.with_reader(|symbols| {
             Labels::from_sorted(
-                labels
-                    .iter()
-                    .map(|&(n, v)| crate::series::Label::new(symbols.get(n), symbols.get(v)))
-                    .collect(),
+                labels.iter().map(|&(n, v)| crate::series::Label::new(symbols.get(n), symbols.get(v))).collect(),
             )
         })
     }
@@ -249,12 +241,7 @@ impl Head {
         let mut removed = 0;
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            let empty: Vec<u32> = shard
-                .series
-                .iter()
-                .filter(|(_, s)| s.is_empty())
-                .map(|(&id, _)| id)
-                .collect();
+            let empty: Vec<u32> = shard.series.iter().filter(|(_, s)| s.is_empty()).map(|(&id, _)| id).collect();
             for id in empty {
                 let series = shard.series.remove(&id).expect("listed above");
                 self.postings.write().remove(id, &series.labels);
@@ -267,6 +254,9 @@ impl Head {
             }
         }
         self.num_series.fetch_sub(removed as u64, Ordering::Relaxed);
+        if removed > 0 {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         removed
     }
 
@@ -275,5 +265,26 @@ impl Head {
         let mut total = 0;
         self.for_each_series(|_, s| total += s.chunk_bytes());
         total
+    }
+}
+
+impl Head {
+    /// Puts chunks from a checkpoint back into a series.
+    pub fn restore_chunks(&self, id: u32, chunks: Vec<crate::series::chunk::Chunk>) {
+        let (Some(first), Some(last)) = (chunks.first().map(|c| c.mint), chunks.last().map(|c| c.maxt)) else {
+            return;
+        };
+        let chunk_range = self.options.chunk_range;
+        if self.with_series(id, |series| series.restore_chunks(chunks, chunk_range)).is_some() {
+            self.note_in_order_time(first);
+            self.note_in_order_time(last);
+        }
+    }
+}
+
+impl Head {
+    /// Distinct label pairs in the head.
+    pub fn num_label_pairs(&self) -> u64 {
+        self.postings.read().pair_counts().count() as u64
     }
 }

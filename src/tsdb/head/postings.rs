@@ -16,12 +16,7 @@ pub struct MemPostings {
 impl MemPostings {
     pub fn add(&mut self, id: u32, labels: &[(SymbolId, SymbolId)]) {
         for &(name, value) in labels {
-            self.by_name
-                .entry(name)
-                .or_default()
-                .entry(value)
-                .or_default()
-                .insert(id);
+            self.by_name.entry(name).or_default().entry(value).or_default().insert(id);
         }
         self.all.insert(id);
     }
@@ -53,25 +48,17 @@ impl MemPostings {
     }
 
     pub fn values(&self, name: SymbolId) -> impl Iterator<Item = SymbolId> + '_ {
-        self.by_name
-            .get(&name)
-            .into_iter()
-            .flat_map(|v| v.keys().copied())
+        self.by_name.get(&name).into_iter().flat_map(|v| v.keys().copied())
     }
 
     /// Series count per value of one label, for cardinality statistics.
     pub fn value_counts(&self, name: SymbolId) -> impl Iterator<Item = (SymbolId, u64)> + '_ {
-        self.by_name
-            .get(&name)
-            .into_iter()
-            .flat_map(|v| v.iter().map(|(k, ids)| (*k, ids.len())))
+        self.by_name.get(&name).into_iter().flat_map(|v| v.iter().map(|(k, ids)| (*k, ids.len())))
     }
 
     /// Series count per label pair.
     pub fn pair_counts(&self) -> impl Iterator<Item = (SymbolId, SymbolId, u64)> + '_ {
-        self.by_name
-            .iter()
-            .flat_map(|(n, vs)| vs.iter().map(move |(v, ids)| (*n, *v, ids.len())))
+        self.by_name.iter().flat_map(|(n, vs)| vs.iter().map(move |(v, ids)| (*n, *v, ids.len())))
     }
 
     pub fn all(&self) -> &RoaringBitmap {

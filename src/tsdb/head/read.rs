@@ -14,10 +14,8 @@ pub struct HeadIndex<'a>(pub &'a Head);
 impl IndexReader for HeadIndex<'_> {
     fn label_names(&self) -> Vec<String> {
         let postings = self.0.postings.read();
-        let mut names: Vec<String> = self
-            .0
-            .symbols
-            .with_reader(|s| postings.names().map(|n| s.get(n).to_string()).collect());
+        let mut names: Vec<String> =
+            self.0.symbols.with_reader(|s| postings.names().map(|n| s.get(n).to_string()).collect());
         names.sort_unstable();
         names
     }
@@ -27,27 +25,17 @@ impl IndexReader for HeadIndex<'_> {
             return Vec::new();
         };
         let postings = self.0.postings.read();
-        let mut values: Vec<String> = self.0.symbols.with_reader(|s| {
-            postings
-                .values(name)
-                .map(|v| s.get(v).to_string())
-                .collect()
-        });
+        let mut values: Vec<String> =
+            self.0.symbols.with_reader(|s| postings.values(name).map(|v| s.get(v).to_string()).collect());
         values.sort_unstable();
         values
     }
 
     fn postings(&self, name: &str, value: &str) -> RoaringBitmap {
-        let (Some(name), Some(value)) = (self.0.symbols.lookup(name), self.0.symbols.lookup(value))
-        else {
+        let (Some(name), Some(value)) = (self.0.symbols.lookup(name), self.0.symbols.lookup(value)) else {
             return RoaringBitmap::new();
         };
-        self.0
-            .postings
-            .read()
-            .get(name, value)
-            .cloned()
-            .unwrap_or_default()
+        self.0.postings.read().get(name, value).cloned().unwrap_or_default()
     }
 
     fn all_postings(&self) -> RoaringBitmap {
@@ -92,36 +80,17 @@ impl Head {
         self.symbols.with_reader(|s| {
             let name_id = self.symbols.lookup(crate::series::METRIC_NAME);
             let mut by_metric: Vec<(String, u64)> = name_id
-                .map(|n| {
-                    postings
-                        .value_counts(n)
-                        .map(|(v, c)| (s.get(v).to_string(), c))
-                        .collect()
-                })
+                .map(|n| postings.value_counts(n).map(|(v, c)| (s.get(v).to_string(), c)).collect())
                 .unwrap_or_default();
-            let mut by_label: Vec<(String, u64)> = postings
-                .names()
-                .map(|n| (s.get(n).to_string(), postings.values(n).count() as u64))
-                .collect();
-            let mut by_pair: Vec<(String, u64)> = postings
-                .pair_counts()
-                .map(|(n, v, c)| (format!("{}={}", s.get(n), s.get(v)), c))
-                .collect();
+            let mut by_label: Vec<(String, u64)> =
+                postings.names().map(|n| (s.get(n).to_string(), postings.values(n).count() as u64)).collect();
+            let mut by_pair: Vec<(String, u64)> =
+                postings.pair_counts().map(|(n, v, c)| (format!("{}={}", s.get(n), s.get(v)), c)).collect();
             let mut memory_by_label: Vec<(String, u64)> = postings
                 .names()
-                .map(|n| {
-                    (
-                        s.get(n).to_string(),
-                        postings.values(n).map(|v| s.get(v).len() as u64).sum(),
-                    )
-                })
+                .map(|n| (s.get(n).to_string(), postings.values(n).map(|v| s.get(v).len() as u64).sum()))
                 .collect();
-            for list in [
-                &mut by_metric,
-                &mut by_label,
-                &mut by_pair,
-                &mut memory_by_label,
-            ] {
+            for list in [&mut by_metric, &mut by_label, &mut by_pair, &mut memory_by_label] {
                 list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 list.truncate(top);
             }

@@ -65,31 +65,18 @@ pub struct MemSeries {
 
 impl MemSeries {
     pub fn new(labels: Box<[(SymbolId, SymbolId)]>) -> Self {
-        MemSeries {
-            labels,
-            chunks: Vec::new(),
-            open: XorAppender::default(),
-            open_mint: 0,
-            ooo: None,
-        }
+        MemSeries { labels, chunks: Vec::new(), open: XorAppender::default(), open_mint: 0, ooo: None }
     }
 
     /// The newest in-order sample.
     pub fn last(&self) -> Option<Sample> {
-        self.open
-            .last()
-            .or_else(|| self.chunks.last().and_then(|c| c.iter().last()))
+        self.open.last().or_else(|| self.chunks.last().and_then(|c| c.iter().last()))
     }
 
     /// Whether `sample` would be accepted after `last` (the newest in-order
     /// sample, which callers validating a batch advance themselves), without
     /// storing it.
-    pub fn check(
-        &self,
-        sample: Sample,
-        last: Option<Sample>,
-        bounds: &AppendBounds,
-    ) -> Result<Accepted, Rejection> {
+    pub fn check(&self, sample: Sample, last: Option<Sample>, bounds: &AppendBounds) -> Result<Accepted, Rejection> {
         let Some(last) = last else {
             return match sample.t < bounds.min_valid_time {
                 true => self.check_ooo(sample, bounds, Rejection::OutOfBounds),
@@ -111,12 +98,7 @@ impl MemSeries {
         self.check_ooo(sample, bounds, Rejection::OutOfOrder)
     }
 
-    fn check_ooo(
-        &self,
-        sample: Sample,
-        bounds: &AppendBounds,
-        otherwise: Rejection,
-    ) -> Result<Accepted, Rejection> {
+    fn check_ooo(&self, sample: Sample, bounds: &AppendBounds, otherwise: Rejection) -> Result<Accepted, Rejection> {
         let Some(ooo_min_time) = bounds.ooo_min_time else {
             return Err(otherwise);
         };
@@ -191,12 +173,7 @@ impl MemSeries {
     /// The series' chunks overlapping `[mint, maxt]`, the open one and the
     /// out-of-order samples included; sorted by `mint`, possibly overlapping.
     pub fn chunks_in(&self, mint: i64, maxt: i64) -> Vec<Chunk> {
-        let mut out: Vec<Chunk> = self
-            .chunks
-            .iter()
-            .filter(|c| c.maxt >= mint && c.mint <= maxt)
-            .cloned()
-            .collect();
+        let mut out: Vec<Chunk> = self.chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt).cloned().collect();
         if let Some(last) = self.open.last() {
             if last.t >= mint && self.open_mint <= maxt {
                 out.push(Chunk {
@@ -210,11 +187,7 @@ impl MemSeries {
         if let Some(ooo) = &self.ooo {
             let start = ooo.partition_point(|s| s.t < mint);
             let end = ooo.partition_point(|s| s.t <= maxt);
-            out.extend(
-                ooo[start..end]
-                    .chunks(SAMPLES_PER_CHUNK)
-                    .map(Chunk::encode_xor),
-            );
+            out.extend(ooo[start..end].chunks(SAMPLES_PER_CHUNK).map(Chunk::encode_xor));
             out.sort_by_key(|c| c.mint);
         }
         out
@@ -222,22 +195,12 @@ impl MemSeries {
 
     /// Time range of everything the series holds.
     pub fn time_range(&self) -> Option<(i64, i64)> {
-        let in_order_min = self
-            .chunks
-            .first()
-            .map(|c| c.mint)
-            .or((!self.open.is_empty()).then_some(self.open_mint));
+        let in_order_min = self.chunks.first().map(|c| c.mint).or((!self.open.is_empty()).then_some(self.open_mint));
         let in_order_max = self.last().map(|s| s.t);
-        let ooo = self
-            .ooo
-            .as_ref()
-            .and_then(|o| Some((o.first()?.t, o.last()?.t)));
+        let ooo = self.ooo.as_ref().and_then(|o| Some((o.first()?.t, o.last()?.t)));
         let mins = [in_order_min, ooo.map(|o| o.0)];
         let maxs = [in_order_max, ooo.map(|o| o.1)];
-        Some((
-            mins.iter().flatten().min().copied()?,
-            maxs.iter().flatten().max().copied()?,
-        ))
+        Some((mins.iter().flatten().min().copied()?, maxs.iter().flatten().max().copied()?))
     }
 
     /// The data below `before` for a block cut: closes the open chunk if it
@@ -246,12 +209,7 @@ impl MemSeries {
         if !self.open.is_empty() && self.open.last().is_some_and(|s| s.t < before) {
             self.close_open_chunk();
         }
-        let chunks = self
-            .chunks
-            .iter()
-            .filter(|c| c.maxt < before)
-            .cloned()
-            .collect();
+        let chunks = self.chunks.iter().filter(|c| c.maxt < before).cloned().collect();
         let ooo = match &self.ooo {
             Some(ooo) => ooo[..ooo.partition_point(|s| s.t < before)].to_vec(),
             None => Vec::new(),
@@ -332,18 +290,11 @@ mod tests {
     use crate::series::chunk::merge_chunks;
 
     fn bounds(ooo: Option<i64>) -> AppendBounds {
-        AppendBounds {
-            min_valid_time: i64::MIN,
-            ooo_min_time: ooo,
-            chunk_range: 7_200_000,
-        }
+        AppendBounds { min_valid_time: i64::MIN, ooo_min_time: ooo, chunk_range: 7_200_000 }
     }
 
     fn samples(series: &MemSeries) -> Vec<(i64, f64)> {
-        merge_chunks(&series.chunks_in(i64::MIN, i64::MAX), i64::MIN, i64::MAX)
-            .iter()
-            .map(|s| (s.t, s.v))
-            .collect()
+        merge_chunks(&series.chunks_in(i64::MIN, i64::MAX), i64::MIN, i64::MAX).iter().map(|s| (s.t, s.v)).collect()
     }
 
     #[test]
@@ -352,14 +303,8 @@ mod tests {
         let b = bounds(None);
         assert_eq!(s.append(Sample::new(10, 1.0), &b), Ok(Accepted::InOrder));
         assert_eq!(s.append(Sample::new(10, 1.0), &b), Ok(Accepted::Duplicate));
-        assert_eq!(
-            s.append(Sample::new(10, 2.0), &b),
-            Err(Rejection::DuplicateTimestamp)
-        );
-        assert_eq!(
-            s.append(Sample::new(5, 2.0), &b),
-            Err(Rejection::OutOfOrder)
-        );
+        assert_eq!(s.append(Sample::new(10, 2.0), &b), Err(Rejection::DuplicateTimestamp));
+        assert_eq!(s.append(Sample::new(5, 2.0), &b), Err(Rejection::OutOfOrder));
         assert_eq!(samples(&s), vec![(10, 1.0)]);
     }
 
@@ -370,29 +315,17 @@ mod tests {
         for t in [10, 20, 30] {
             s.append(Sample::new(t, t as f64), &b).unwrap();
         }
-        assert_eq!(
-            s.append(Sample::new(15, 15.0), &b),
-            Ok(Accepted::OutOfOrder)
-        );
+        assert_eq!(s.append(Sample::new(15, 15.0), &b), Ok(Accepted::OutOfOrder));
         assert_eq!(s.append(Sample::new(15, 15.0), &b), Ok(Accepted::Duplicate));
-        assert_eq!(
-            s.append(Sample::new(15, 16.0), &b),
-            Err(Rejection::DuplicateTimestamp)
-        );
+        assert_eq!(s.append(Sample::new(15, 16.0), &b), Err(Rejection::DuplicateTimestamp));
         assert_eq!(s.append(Sample::new(-5, 1.0), &b), Err(Rejection::TooOld));
-        assert_eq!(
-            samples(&s),
-            vec![(10, 10.0), (15, 15.0), (20, 20.0), (30, 30.0)]
-        );
+        assert_eq!(samples(&s), vec![(10, 10.0), (15, 15.0), (20, 20.0), (30, 30.0)]);
     }
 
     #[test]
     fn chunks_are_cut_by_count_and_at_range_boundaries() {
         let mut s = MemSeries::new(Box::new([]));
-        let b = AppendBounds {
-            chunk_range: 1000,
-            ..bounds(None)
-        };
+        let b = AppendBounds { chunk_range: 1000, ..bounds(None) };
         for t in 0..300 {
             s.append(Sample::new(t * 5, 1.0), &b).unwrap();
         }
@@ -405,10 +338,7 @@ mod tests {
     #[test]
     fn cut_then_drop_keeps_newer_and_late_ooo_data() {
         let mut s = MemSeries::new(Box::new([]));
-        let b = AppendBounds {
-            chunk_range: 100,
-            ..bounds(Some(0))
-        };
+        let b = AppendBounds { chunk_range: 100, ..bounds(Some(0)) };
         for t in [10, 20, 110, 120] {
             s.append(Sample::new(t, 1.0), &b).unwrap();
         }
@@ -425,13 +355,7 @@ mod tests {
     #[test]
     fn out_of_bounds_without_window() {
         let mut s = MemSeries::new(Box::new([]));
-        let b = AppendBounds {
-            min_valid_time: 100,
-            ..bounds(None)
-        };
-        assert_eq!(
-            s.append(Sample::new(50, 1.0), &b),
-            Err(Rejection::OutOfBounds)
-        );
+        let b = AppendBounds { min_valid_time: 100, ..bounds(None) };
+        assert_eq!(s.append(Sample::new(50, 1.0), &b), Err(Rejection::OutOfBounds));
     }
 }

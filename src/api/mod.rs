@@ -1,0 +1,75 @@
+//! The Prometheus HTTP API v1 and the lifecycle endpoints, over the seams:
+//! any `Queryable` and `Appender` (the local TSDB in `sonde all`, the
+//! cluster clients later).
+
+mod admin;
+mod error;
+mod lifecycle;
+mod params;
+mod response;
+mod series;
+mod status;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::routing::{get, post};
+use parking_lot::RwLock;
+
+pub use error::{ApiError, ErrorType};
+pub use params::{Params, parse_selector, tenant};
+pub use response::{ApiResult, Success};
+
+use crate::series::{Appender, Queryable};
+use crate::tsdb::Storage;
+
+/// What the API reports about the node it runs on.
+pub struct NodeInfo {
+    /// Flags under Prometheus' names, for `/api/v1/status/flags`.
+    pub flags: BTreeMap<String, String>,
+    pub config_text: RwLock<String>,
+    /// Whether the last (re)load succeeded, and when (ms).
+    pub last_reload: RwLock<(bool, i64)>,
+    pub start_millis: i64,
+    pub ready: AtomicBool,
+    pub admin_enabled: bool,
+}
+
+/// Hooks for `/-/reload` and `/-/quit`, present with `--web.enable-lifecycle`.
+pub struct Lifecycle {
+    pub reload: Box<dyn Fn() -> Result<(), String> + Send + Sync>,
+    pub shutdown: Arc<tokio::sync::Notify>,
+}
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub queryable: Arc<dyn Queryable>,
+    pub appender: Arc<dyn Appender>,
+    /// The local TSDB, for its status page and admin API.
+    pub storage: Option<Arc<Storage>>,
+    pub info: Arc<NodeInfo>,
+    pub lifecycle: Option<Arc<Lifecycle>>,
+}
+
+/// Every route this module serves.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/v1/series", get(series::series).post(series::series))
+        .route("/api/v1/labels", get(series::label_names).post(series::label_names))
+        .route("/api/v1/label/{name}/values", get(series::label_values))
+        .route("/api/v1/status/buildinfo", get(status::build_info))
+        .route("/api/v1/status/flags", get(status::flags))
+        .route("/api/v1/status/config", get(status::config))
+        .route("/api/v1/status/runtimeinfo", get(status::runtime_info))
+        .route("/api/v1/status/tsdb", get(status::tsdb))
+        .route("/api/v1/admin/tsdb/snapshot", post(admin::snapshot).put(admin::snapshot))
+        .route("/-/healthy", get(lifecycle::healthy).head(lifecycle::healthy))
+        .route("/-/ready", get(lifecycle::ready).head(lifecycle::ready))
+        .route("/-/reload", post(lifecycle::reload).put(lifecycle::reload))
+        .route("/-/quit", post(lifecycle::quit).put(lifecycle::quit))
+        .route("/metrics", get(lifecycle::metrics))
+        .with_state(state)
+}

@@ -1,0 +1,148 @@
+//! `/api/v1/status/*`: build information, flags, configuration, runtime
+//! information and TSDB statistics, shaped as Prometheus answers them.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+use super::ApiState;
+use super::error::ApiError;
+use super::params::{Params, tenant};
+use super::response::{ApiResult, Success};
+
+/// The Prometheus API level Sonde answers as; Grafana reads it to decide
+/// which features to use.
+pub const PROMETHEUS_API_VERSION: &str = "3.0.0";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildInfo {
+    version: &'static str,
+    revision: String,
+    branch: &'static str,
+    build_user: &'static str,
+    build_date: &'static str,
+    go_version: &'static str,
+    application: String,
+}
+
+pub async fn build_info() -> ApiResult<BuildInfo> {
+    Ok(Success::new(BuildInfo {
+        version: PROMETHEUS_API_VERSION,
+        revision: format!("sonde-{}", env!("CARGO_PKG_VERSION")),
+        branch: "main",
+        build_user: "",
+        build_date: "",
+        go_version: "none (Rust)",
+        application: format!("Sonde {}", env!("CARGO_PKG_VERSION")),
+    }))
+}
+
+pub async fn flags(State(state): State<ApiState>) -> ApiResult<BTreeMap<String, String>> {
+    Ok(Success::new(state.info.flags.clone()))
+}
+
+#[derive(Serialize)]
+pub struct ConfigText {
+    yaml: String,
+}
+
+pub async fn config(State(state): State<ApiState>) -> ApiResult<ConfigText> {
+    Ok(Success::new(ConfigText { yaml: state.info.config_text.read().clone() }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeInfo {
+    start_time: String,
+    #[serde(rename = "CWD")]
+    cwd: String,
+    reload_config_success: bool,
+    last_config_time: String,
+    storage_retention: String,
+}
+
+pub async fn runtime_info(State(state): State<ApiState>) -> ApiResult<RuntimeInfo> {
+    let reload = state.info.last_reload.read().clone();
+    Ok(Success::new(RuntimeInfo {
+        start_time: super::time::format_rfc3339(state.info.start_millis),
+        cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+        reload_config_success: reload.0,
+        last_config_time: super::time::format_rfc3339(reload.1),
+        storage_retention: state.info.flags.get("storage.tsdb.retention.time").cloned().unwrap_or_default(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct NameValue {
+    name: String,
+    value: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeadStats {
+    num_series: u64,
+    num_label_pairs: u64,
+    chunk_count: u64,
+    min_time: i64,
+    max_time: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TsdbStatus {
+    head_stats: HeadStats,
+    series_count_by_metric_name: Vec<NameValue>,
+    label_value_count_by_label_name: Vec<NameValue>,
+    memory_in_bytes_by_label_name: Vec<NameValue>,
+    series_count_by_label_value_pair: Vec<NameValue>,
+}
+
+pub async fn tsdb(
+    State(state): State<ApiState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<TsdbStatus> {
+    let params = Params::from_request(&axum::http::Method::GET, query.as_deref(), &headers, &bytes::Bytes::new());
+    let limit = match params.limit()? {
+        0 => 10,
+        n => n,
+    };
+    let tenant = tenant(&headers)?;
+    let storage = state.storage.as_ref().ok_or_else(|| ApiError::unavailable("this node holds no TSDB"))?;
+    let Some(db) = storage.tenant(&tenant) else {
+        return Ok(Success::new(empty_status()));
+    };
+    let head = db.head();
+    let cardinality = head.cardinality(limit);
+    let to_list = |v: Vec<(String, u64)>| v.into_iter().map(|(name, value)| NameValue { name, value }).collect();
+    let mut chunk_count = 0u64;
+    head.for_each_series(|_, s| chunk_count += s.chunks.len() as u64 + 1);
+    let empty = head.is_empty();
+    Ok(Success::new(TsdbStatus {
+        head_stats: HeadStats {
+            num_series: head.num_series(),
+            num_label_pairs: head.num_label_pairs(),
+            chunk_count,
+            min_time: if empty { 0 } else { head.min_time() },
+            max_time: if empty { 0 } else { head.max_time() },
+        },
+        series_count_by_metric_name: to_list(cardinality.series_count_by_metric_name),
+        label_value_count_by_label_name: to_list(cardinality.label_value_count_by_label_name),
+        memory_in_bytes_by_label_name: to_list(cardinality.memory_in_bytes_by_label_name),
+        series_count_by_label_value_pair: to_list(cardinality.series_count_by_label_value_pair),
+    }))
+}
+
+fn empty_status() -> TsdbStatus {
+    TsdbStatus {
+        head_stats: HeadStats { num_series: 0, num_label_pairs: 0, chunk_count: 0, min_time: 0, max_time: 0 },
+        series_count_by_metric_name: Vec::new(),
+        label_value_count_by_label_name: Vec::new(),
+        memory_in_bytes_by_label_name: Vec::new(),
+        series_count_by_label_value_pair: Vec::new(),
+    }
+}

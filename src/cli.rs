@@ -1,0 +1,114 @@
+//! The command line: `sonde <role> [flags]` and `sonde check …`. `sonde all`
+//! takes Prometheus' own flag names for the settings both have, so a
+//! Prometheus service definition works by swapping the binary.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "sonde", version, about = "Prometheus-compatible monitoring: one process, or a cluster")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Every metrics role in one process: ingest, storage, query API.
+    All(AllArgs),
+    /// Check files the way promtool does.
+    #[command(subcommand)]
+    Check(CheckCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CheckCommand {
+    /// Check a prometheus.yml (like `promtool check config`).
+    Config {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AllArgs {
+    /// The Prometheus configuration file. When the default file is missing,
+    /// Sonde starts with an empty configuration.
+    #[arg(long = "config.file", visible_alias = "config", default_value = "prometheus.yml")]
+    pub config_file: PathBuf,
+
+    /// Address the HTTP API listens on.
+    #[arg(long = "web.listen-address", visible_alias = "listen", default_value = "0.0.0.0:9090")]
+    pub listen_address: String,
+
+    /// Where the TSDB keeps its data.
+    #[arg(long = "storage.tsdb.path", visible_alias = "data-dir", default_value = "data/")]
+    pub data_dir: PathBuf,
+
+    /// How long to keep data (Prometheus duration, e.g. 15d; 0 keeps it forever
+    /// unless a size limit is set).
+    #[arg(long = "storage.tsdb.retention.time", visible_alias = "retention", default_value = "15d")]
+    pub retention_time: String,
+
+    /// Largest size of the data on disk (e.g. 512MB, 10GB; 0 means no limit).
+    #[arg(long = "storage.tsdb.retention.size", default_value = "0")]
+    pub retention_size: String,
+
+    /// Length of the blocks the head is cut into (Prometheus' hidden flag; tests use seconds).
+    #[arg(long = "storage.tsdb.min-block-duration", default_value = "2h")]
+    pub min_block_duration: String,
+
+    /// Longest block compaction builds (default: 10% of the retention time, at most 31d).
+    #[arg(long = "storage.tsdb.max-block-duration")]
+    pub max_block_duration: Option<String>,
+
+    /// fsync the WAL on every write, so acknowledged data also survives a power loss.
+    #[arg(long = "storage.tsdb.wal-fsync")]
+    pub wal_fsync: bool,
+
+    /// How often to check for head cuts, compactions and retention.
+    #[arg(long = "storage.tsdb.maintenance-interval", default_value = "1m")]
+    pub maintenance_interval: String,
+
+    /// Enable /-/reload and /-/quit.
+    #[arg(long = "web.enable-lifecycle")]
+    pub enable_lifecycle: bool,
+
+    /// Enable the admin API (/api/v1/admin/tsdb/*).
+    #[arg(long = "web.enable-admin-api")]
+    pub enable_admin_api: bool,
+
+    /// Accepted for compatibility: Sonde always receives remote write.
+    #[arg(long = "web.enable-remote-write-receiver")]
+    pub enable_remote_write_receiver: bool,
+
+    /// Largest remote-write body accepted after decompression.
+    #[arg(long = "web.remote-write.max-decoded-bytes", default_value = "64MiB")]
+    pub max_write_bytes: String,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
+}
+
+impl AllArgs {
+    /// The flags under Prometheus' names, for `/api/v1/status/flags`.
+    pub fn as_flag_map(&self) -> std::collections::BTreeMap<String, String> {
+        let pairs = [
+            ("config.file", self.config_file.display().to_string()),
+            ("web.listen-address", self.listen_address.clone()),
+            ("storage.tsdb.path", self.data_dir.display().to_string()),
+            ("storage.tsdb.retention.time", self.retention_time.clone()),
+            ("storage.tsdb.retention.size", self.retention_size.clone()),
+            ("storage.tsdb.min-block-duration", self.min_block_duration.clone()),
+            ("storage.tsdb.max-block-duration", self.max_block_duration.clone().unwrap_or_default()),
+            ("storage.tsdb.wal-fsync", self.wal_fsync.to_string()),
+            ("web.enable-lifecycle", self.enable_lifecycle.to_string()),
+            ("web.enable-admin-api", self.enable_admin_api.to_string()),
+            ("web.enable-remote-write-receiver", "true".to_string()),
+            ("log.level", self.log_level.clone()),
+        ];
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}

@@ -1,0 +1,169 @@
+//! Every tenant's TSDB under one data directory (`<data>/<tenant>/`), as
+//! Mimir keeps one TSDB per tenant: the local implementation of the
+//! `Appender` and `Queryable` seams.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use parking_lot::RwLock;
+
+use crate::series::{self, AppendBatch, AppendOutcome, Appender, ChunkedSeries, Matcher, Queryable, SelectHints};
+
+use super::db::Tsdb;
+use super::error::Error;
+use super::options::TsdbOptions;
+
+/// Checks a tenant name, as an error of this module.
+pub fn validate_tenant(tenant: &str) -> Result<(), Error> {
+    series::validate_tenant(tenant).map_err(|_| Error::InvalidTenant(tenant.to_string()))
+}
+
+pub struct Storage {
+    dir: PathBuf,
+    options: TsdbOptions,
+    tenants: RwLock<HashMap<String, Arc<Tsdb>>>,
+}
+
+impl Storage {
+    /// Opens every tenant found under `dir` (replaying their WALs).
+    pub fn open(dir: &Path, options: TsdbOptions) -> Result<Storage, Error> {
+        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        let mut tenants = HashMap::new();
+        for entry in std::fs::read_dir(dir).map_err(Error::io("read", dir))? {
+            let path = entry.map_err(Error::io("read", dir))?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            if path.is_dir() && validate_tenant(name).is_ok() && name != "snapshots" {
+                tracing::info!(tenant = name, "opening tsdb");
+                tenants.insert(name.to_string(), Arc::new(Tsdb::open(&path, options.clone())?));
+            }
+        }
+        Ok(Storage { dir: dir.to_path_buf(), options, tenants: RwLock::new(tenants) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn options(&self) -> &TsdbOptions {
+        &self.options
+    }
+
+    /// The tenant's TSDB, if it has any data.
+    pub fn tenant(&self, tenant: &str) -> Option<Arc<Tsdb>> {
+        self.tenants.read().get(tenant).cloned()
+    }
+
+    /// The tenant's TSDB, created on first write.
+    pub fn tenant_or_create(&self, tenant: &str) -> Result<Arc<Tsdb>, Error> {
+        if let Some(db) = self.tenant(tenant) {
+            return Ok(db);
+        }
+        validate_tenant(tenant)?;
+        let mut tenants = self.tenants.write();
+        if let Some(db) = tenants.get(tenant) {
+            return Ok(db.clone());
+        }
+        let db = Arc::new(Tsdb::open(&self.dir.join(tenant), self.options.clone())?);
+        tenants.insert(tenant.to_string(), db.clone());
+        Ok(db)
+    }
+
+    pub fn all_tenants(&self) -> Vec<(String, Arc<Tsdb>)> {
+        let mut all: Vec<_> = self.tenants.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// Upkeep of every tenant; failures are logged per tenant.
+    pub fn maintain(&self) {
+        for (tenant, db) in self.all_tenants() {
+            if let Err(e) = db.maintain() {
+                tracing::error!(tenant, error = %e, "tsdb maintenance failed");
+                super::metrics::MAINTENANCE_FAILURES.inc();
+            }
+        }
+    }
+
+    /// A snapshot of every tenant under `<data>/snapshots/<name>/<tenant>/`.
+    pub fn snapshot(&self, name: &str, with_head: bool) -> Result<PathBuf, Error> {
+        let target = self.dir.join("snapshots").join(name);
+        for (tenant, db) in self.all_tenants() {
+            db.snapshot(&target.join(tenant), with_head)?;
+        }
+        std::fs::create_dir_all(&target).map_err(Error::io("create", &target))?;
+        Ok(target)
+    }
+
+    pub fn sync(&self) -> Result<(), Error> {
+        for (_, db) in self.all_tenants() {
+            db.sync()?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Appender for Storage {
+    async fn append(&self, tenant: &str, batch: &AppendBatch<'_>) -> Result<AppendOutcome, series::Error> {
+        let db = self.tenant_or_create(tenant)?;
+        let outcome = db.append(batch)?;
+        super::metrics::record_append(&outcome);
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl Queryable for Storage {
+    async fn select(
+        &self,
+        tenant: &str,
+        hints: &SelectHints,
+        matchers: &[Matcher],
+    ) -> Result<Vec<ChunkedSeries>, series::Error> {
+        validate_tenant(tenant)?;
+        match self.tenant(tenant) {
+            Some(db) => Ok(db.select(hints, matchers)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn label_names(
+        &self,
+        tenant: &str,
+        hints: &SelectHints,
+        matchers: &[Matcher],
+    ) -> Result<Vec<String>, series::Error> {
+        validate_tenant(tenant)?;
+        match self.tenant(tenant) {
+            Some(db) => Ok(db.label_names(hints, matchers)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn label_values(
+        &self,
+        tenant: &str,
+        name: &str,
+        hints: &SelectHints,
+        matchers: &[Matcher],
+    ) -> Result<Vec<String>, series::Error> {
+        validate_tenant(tenant)?;
+        match self.tenant(tenant) {
+            Some(db) => Ok(db.label_values(name, hints, matchers)?),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_names_follow_mimir() {
+        assert!(validate_tenant("team-a_1.(x)").is_ok());
+        assert!(validate_tenant("a/b").is_err());
+    }
+}

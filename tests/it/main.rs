@@ -1,0 +1,12 @@
+//! Sonde's integration tests: one test binary, a module per area.
+
+mod config;
+mod crash;
+mod remote_write;
+mod support;
+mod tsdb;
+mod upstream;
+
+#[path = "../../benches/ingest.rs"]
+#[allow(dead_code)]
+mod ingest_bench;
