@@ -294,7 +294,12 @@ fn arguments(kind: SystemKind, root: &Path, port: u16) -> io::Result<Vec<String>
         }
         SystemKind::VictoriaMetrics => vec![format!("-storageDataPath={data}"), format!("-httpListenAddr={listen}")],
         SystemKind::Sonde => {
-            vec!["all".into(), format!("--storage.tsdb.path={data}"), format!("--web.listen-address={listen}")]
+            vec![
+                "all".into(),
+                format!("--storage.tsdb.path={data}"),
+                format!("--web.listen-address={listen}"),
+                "--web.enable-admin-api".into(),
+            ]
         }
     })
 }

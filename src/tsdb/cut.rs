@@ -67,6 +67,7 @@ impl Tsdb {
             tracing::debug!(removed, "collected head series without samples");
         }
         self.checkpoint()?;
+        super::metrics::HEAD_CUTS.inc();
         for meta in &metas {
             tracing::info!(ulid = %meta.ulid, mint = meta.min_time, maxt = meta.max_time, "head block written");
         }
@@ -122,6 +123,7 @@ impl Tsdb {
         }
         writer.finish()?;
         self.commit.lock().wal.truncate_before(segment)?;
+        super::metrics::CHECKPOINTS.inc();
         Ok(())
     }
 }

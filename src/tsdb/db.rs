@@ -16,6 +16,7 @@ use super::block::Block;
 use super::error::Error;
 use super::head::{Head, HeadIndex, HeadOptions};
 use super::index::{IndexReader, merge_sorted, select_postings};
+use super::metrics;
 use super::options::TsdbOptions;
 use super::wal::{self, SyncPolicy, Wal, WalOptions};
 
@@ -136,9 +137,16 @@ impl Tsdb {
             payloads.push(&commit.samples_record);
         }
         if !payloads.is_empty() {
-            if let Err(e) = commit.wal.log(&payloads) {
-                commit.unlogged.extend(new_series);
-                return Err(e.into());
+            match commit.wal.log(&payloads) {
+                Ok(bytes) => {
+                    metrics::WAL_WRITES.inc();
+                    metrics::WAL_BYTES.inc_by(bytes);
+                }
+                Err(e) => {
+                    metrics::WAL_FAILURES.inc();
+                    commit.unlogged.extend(new_series);
+                    return Err(e.into());
+                }
             }
             for id in &new_series {
                 commit.unlogged.remove(id);

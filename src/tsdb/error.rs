@@ -16,8 +16,8 @@ pub enum Error {
         "invalid tenant {0:?}: a tenant is 1 to 150 characters of letters, digits and !-_.*'() and not \".\" or \"..\""
     )]
     InvalidTenant(String),
-    #[error("the TSDB is closed")]
-    Closed,
+    #[error("cannot use {0}: another process holds its lock (is another Sonde running on this data directory?)")]
+    Locked(PathBuf),
 }
 
 impl Error {
@@ -29,7 +29,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::InvalidTenant(_) => ErrorCode::BadData,
-            Error::Closed => ErrorCode::Unavailable,
+            Error::Locked(_) => ErrorCode::Unavailable,
             Error::Wal(_) | Error::Block(_) | Error::Io { .. } => ErrorCode::Internal,
         }
     }

@@ -86,6 +86,7 @@ impl Tsdb {
         let meta = compact::compact(&self.dir, &sources)?;
         let merged = Arc::new(Block::open(&self.dir.join(&meta.ulid))?);
         tracing::info!(ulid = %meta.ulid, sources = group.len(), "blocks compacted");
+        super::metrics::COMPACTIONS.inc();
         self.replace_blocks(&group, Some(merged))?;
         Ok(true)
     }
@@ -134,6 +135,7 @@ impl Tsdb {
         }
         if !doomed.is_empty() {
             tracing::info!(blocks = doomed.len(), "deleting blocks beyond retention");
+            super::metrics::RETENTION_DELETED_BLOCKS.inc_by(doomed.len() as u64);
             self.replace_blocks(&doomed, None)?;
         }
         Ok(())

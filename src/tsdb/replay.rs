@@ -40,6 +40,7 @@ pub fn replay(wal_dir: &Path, head: &Head) -> Result<ReplayStats, Error> {
         let removed = Wal::repair(wal_dir, &corruption)?;
         tracing::warn!(segments = removed.segments, bytes = removed.bytes, "wal repaired");
         stats.corruption = Some(corruption.to_string());
+        super::metrics::WAL_CORRUPTIONS.inc();
     }
     tracing::info!(series = stats.series, samples = stats.samples, "wal replayed");
     Ok(stats)

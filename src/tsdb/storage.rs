@@ -1,4 +1,4 @@
-//! Every tenant's TSDB under one data directory (`<data>/<tenant>/`), as
+//! Every tenant's TSDB under one data directory (`<data>/tenants/<tenant>/`), as
 //! Mimir keeps one TSDB per tenant: the local implementation of the
 //! `Appender` and `Queryable` seams.
 
@@ -15,6 +15,22 @@ use super::db::Tsdb;
 use super::error::Error;
 use super::options::TsdbOptions;
 
+/// Takes the data directory's lock file, as Prometheus does with its `lock`.
+fn lock_dir(dir: &Path) -> Result<std::fs::File, Error> {
+    let path = dir.join("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(Error::io("open", &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path)(e)),
+    }
+}
+
 /// Checks a tenant name, as an error of this module.
 pub fn validate_tenant(tenant: &str) -> Result<(), Error> {
     series::validate_tenant(tenant).map_err(|_| Error::InvalidTenant(tenant.to_string()))
@@ -22,6 +38,9 @@ pub fn validate_tenant(tenant: &str) -> Result<(), Error> {
 
 pub struct Storage {
     dir: PathBuf,
+    /// Held (with an exclusive lock) while the storage is open, so that a
+    /// second process cannot open the same data directory.
+    _lock: std::fs::File,
     options: TsdbOptions,
     tenants: RwLock<HashMap<String, Arc<Tsdb>>>,
 }
@@ -29,17 +48,19 @@ pub struct Storage {
 impl Storage {
     /// Opens every tenant found under `dir` (replaying their WALs).
     pub fn open(dir: &Path, options: TsdbOptions) -> Result<Storage, Error> {
-        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        let tenants_dir = dir.join("tenants");
+        std::fs::create_dir_all(&tenants_dir).map_err(Error::io("create", &tenants_dir))?;
+        let lock = lock_dir(dir)?;
         let mut tenants = HashMap::new();
-        for entry in std::fs::read_dir(dir).map_err(Error::io("read", dir))? {
-            let path = entry.map_err(Error::io("read", dir))?.path();
+        for entry in std::fs::read_dir(&tenants_dir).map_err(Error::io("read", &tenants_dir))? {
+            let path = entry.map_err(Error::io("read", &tenants_dir))?.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            if path.is_dir() && validate_tenant(name).is_ok() && name != "snapshots" {
+            if path.is_dir() && validate_tenant(name).is_ok() {
                 tracing::info!(tenant = name, "opening tsdb");
                 tenants.insert(name.to_string(), Arc::new(Tsdb::open(&path, options.clone())?));
             }
         }
-        Ok(Storage { dir: dir.to_path_buf(), options, tenants: RwLock::new(tenants) })
+        Ok(Storage { dir: dir.to_path_buf(), _lock: lock, options, tenants: RwLock::new(tenants) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -65,7 +86,7 @@ impl Storage {
         if let Some(db) = tenants.get(tenant) {
             return Ok(db.clone());
         }
-        let db = Arc::new(Tsdb::open(&self.dir.join(tenant), self.options.clone())?);
+        let db = Arc::new(Tsdb::open(&self.dir.join("tenants").join(tenant), self.options.clone())?);
         tenants.insert(tenant.to_string(), db.clone());
         Ok(db)
     }

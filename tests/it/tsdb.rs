@@ -122,3 +122,53 @@ fn a_torn_wal_tail_is_cut_off_and_reported_not_fatal() {
     assert!(samples.iter().all(|(_, p)| p.len() >= 9), "all but the torn last record survive");
     append_range(&db, 3, 5_000, 6_000);
 }
+
+#[tokio::test]
+async fn sonde_all_cuts_blocks_at_its_block_duration_flag() {
+    use sonde::ingest::remote_write::Protocol;
+
+    use crate::support::{Sonde, body, get_json, now_ms, post_write, series};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sonde = Sonde::start(
+        &data,
+        &[
+            "--storage.tsdb.min-block-duration=1s",
+            "--storage.tsdb.maintenance-interval=100ms",
+            "--storage.tsdb.retention.time=1h",
+        ],
+    );
+    let client = reqwest::Client::new();
+    let start = now_ms() - 10_000;
+    let samples: Vec<(i64, f64)> = (0..50).map(|i| (start + i * 100, i as f64)).collect();
+    let payload = body(Protocol::V1, &[series(&[("__name__", "cut_me"), ("job", "t")], &samples)]);
+    let (status, _, text) = post_write(&client, &sonde.url("/api/v1/write"), Protocol::V1, payload, None).await;
+    assert_eq!(status, 204, "{text}");
+
+    let tenant_dir = data.join("tenants").join("anonymous");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let blocks = loop {
+        let blocks: Vec<_> = std::fs::read_dir(&tenant_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().len() == 26 && e.path().join("meta.json").exists())
+            .collect();
+        if !blocks.is_empty() || std::time::Instant::now() > deadline {
+            break blocks;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(!blocks.is_empty(), "no block was cut with a 1s block duration");
+    // The first second of data now lives in a block; the API still finds it there.
+    let url = sonde.url(&format!(
+        "/api/v1/series?match[]=cut_me&start={}&end={}",
+        start as f64 / 1000.0,
+        (start + 500) as f64 / 1000.0
+    ));
+    let found = get_json(&client, &url).await;
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+    let metrics = client.get(sonde.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("sonde_tsdb_head_cuts_total"), "{metrics}");
+    assert!(!metrics.contains("sonde_tsdb_head_cuts_total 0\n"), "a cut should be counted");
+}
