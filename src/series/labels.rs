@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// The label that holds the metric name.
 pub const METRIC_NAME: &str = "__name__";
@@ -111,14 +111,21 @@ impl<'a> IntoIterator for &'a Labels {
 /// A stable hash of sorted label pairs; the separator byte 0xff cannot occur
 /// in UTF-8, so `("a", "bc")` and `("ab", "c")` hash differently.
 pub fn hash_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
-    let mut hasher = Xxh3::new();
-    for (name, value) in pairs {
-        hasher.update(name.as_bytes());
-        hasher.update(&[0xff]);
-        hasher.update(value.as_bytes());
-        hasher.update(&[0xff]);
+    // One-shot hashing of a contiguous buffer is several times faster than
+    // feeding a streaming hasher four small slices per label.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    hasher.digest()
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        for (name, value) in pairs {
+            buffer.extend_from_slice(name.as_bytes());
+            buffer.push(0xff);
+            buffer.extend_from_slice(value.as_bytes());
+            buffer.push(0xff);
+        }
+        xxh3_64(buffer)
+    })
 }
 
 /// Whether `name` is a legacy (pre-UTF-8) label name: `[a-zA-Z_][a-zA-Z0-9_]*`.

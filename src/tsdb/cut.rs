@@ -38,7 +38,7 @@ impl Tsdb {
         let low = self.head.min_time().div_euclid(range) * range;
         let high = low + range;
         {
-            // Under the commit lock no validated sample is waiting to be applied.
+            // Under the commit lock no append is half done.
             let _commit = self.commit.lock();
             self.head.set_min_valid_time(high);
         }

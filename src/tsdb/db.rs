@@ -89,8 +89,9 @@ impl Tsdb {
         self.blocks.read().clone()
     }
 
-    /// Stores a batch: new series and accepted samples go to the WAL, then
-    /// to the head. Samples the head refuses are counted in the outcome.
+    /// Stores a batch in the head and writes the new series and stored
+    /// samples to the WAL; returns once the WAL write is done. Samples the
+    /// head refuses are counted in the outcome.
     pub fn append(&self, batch: &AppendBatch<'_>) -> Result<AppendOutcome, Error> {
         let generation = self.head.generation();
         let mut known = self.head.resolve(batch);
@@ -122,9 +123,8 @@ impl Tsdb {
             }
             ids.push(id);
         }
-        let validated = self.head.validate(batch, &ids, &mut outcome);
-        let samples: Vec<wal::record::RefSample> = validated
-            .samples
+        let stored = self.head.append_batch(batch, &ids, &mut outcome);
+        let samples: Vec<wal::record::RefSample> = stored
             .iter()
             .map(|&(id, s)| wal::record::RefSample { series_ref: id as u64, t: s.t, v: s.v })
             .collect();
@@ -152,7 +152,6 @@ impl Tsdb {
                 commit.unlogged.remove(id);
             }
         }
-        self.head.apply(&validated.samples, &mut outcome);
         Ok(outcome)
     }
 

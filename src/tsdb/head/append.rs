@@ -1,17 +1,10 @@
-//! Appending a batch to the head in two steps around the WAL write: validate
-//! (which samples the series would accept), then, once the accepted samples
-//! are in the WAL, apply them. The TSDB runs both under its commit lock, so
-//! the WAL order is the order samples reach the series.
+//! Appending to the head. The TSDB appends a batch and writes what was stored
+//! to the WAL under one commit lock, so the WAL order is the order samples
+//! reached the series, and acknowledges only after the WAL write.
 
 use crate::series::{AppendBatch, AppendOutcome, Labels, Sample};
 
 use super::{Accepted, Head};
-
-/// Samples that passed validation, in batch order, ready for the WAL.
-#[derive(Debug, Default)]
-pub struct ValidatedBatch {
-    pub samples: Vec<(u32, Sample)>,
-}
 
 impl Head {
     /// Ids of the batch's series that exist, `None` for new ones.
@@ -19,22 +12,27 @@ impl Head {
         batch.iter().map(|(labels, _)| self.lookup(crate::series::hash_pairs(labels.iter().copied()), labels)).collect()
     }
 
-    /// Checks every sample against its series; refused ones are counted in
-    /// `outcome` with a message naming the series.
-    pub fn validate(&self, batch: &AppendBatch<'_>, ids: &[u32], outcome: &mut AppendOutcome) -> ValidatedBatch {
+    /// Stores the batch's samples (the caller holds the commit lock) and
+    /// returns those the WAL must get: every sample stored, and exact
+    /// duplicates too — a retried request whose first attempt reached the
+    /// head but failed to reach the WAL is then made durable by the retry.
+    /// Refused samples are counted in `outcome` with a message naming the series.
+    pub fn append_batch(&self, batch: &AppendBatch<'_>, ids: &[u32], outcome: &mut AppendOutcome) -> Vec<(u32, Sample)> {
         let bounds = self.bounds();
-        let mut validated = ValidatedBatch { samples: Vec::with_capacity(batch.sample_count()) };
+        let mut to_log = Vec::with_capacity(batch.sample_count());
         for ((labels, samples), &id) in batch.iter().zip(ids) {
+            let mut max_in_order = None;
             self.with_series(id, |series| {
-                let mut last = series.last();
                 for &sample in samples {
-                    match series.check(sample, last, &bounds) {
-                        Ok(Accepted::InOrder) => {
-                            last = Some(sample);
-                            validated.samples.push((id, sample));
+                    match series.append(sample, &bounds) {
+                        Ok(accepted) => {
+                            outcome.samples_appended += 1;
+                            to_log.push((id, sample));
+                            if accepted == Accepted::InOrder {
+                                max_in_order = Some(sample.t);
+                                self.min_time.fetch_min(sample.t, std::sync::atomic::Ordering::AcqRel);
+                            }
                         }
-                        Ok(Accepted::OutOfOrder) => validated.samples.push((id, sample)),
-                        Ok(Accepted::Duplicate) => outcome.samples_appended += 1,
                         Err(rejection) => outcome.reject(|| {
                             let labels = Labels::from_pairs(labels.iter().copied());
                             format!("{} for series {labels} at timestamp {}", rejection.message(), sample.t)
@@ -42,12 +40,14 @@ impl Head {
                     }
                 }
             });
+            if let Some(t) = max_in_order {
+                self.note_in_order_time(t);
+            }
         }
-        validated
+        to_log
     }
 
-    /// Stores validated samples. A sample refused now (only possible when a
-    /// series changed since validation) is counted as rejected.
+    /// Stores samples by series id, as WAL replay does.
     pub fn apply(&self, samples: &[(u32, Sample)], outcome: &mut AppendOutcome) {
         let bounds = self.bounds();
         let mut start = 0;
@@ -92,8 +92,7 @@ mod tests {
         let mut outcome = AppendOutcome::default();
         let ids: Vec<u32> =
             batch.iter().map(|(labels, _)| head.get_or_create(hash_pairs(labels.iter().copied()), labels).0).collect();
-        let validated = head.validate(batch, &ids, &mut outcome);
-        head.apply(&validated.samples, &mut outcome);
+        head.append_batch(batch, &ids, &mut outcome);
         outcome
     }
 

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
 
-pub use append::ValidatedBatch;
 pub use read::{HeadCardinality, HeadIndex};
 pub use series::{Accepted, AppendBounds, MemSeries, Rejection};
 
