@@ -8,6 +8,7 @@ pub mod compact;
 mod cut;
 mod db;
 mod error;
+mod fast_hash;
 pub mod head;
 pub mod index;
 mod maintain;

@@ -8,7 +8,6 @@ mod postings;
 mod read;
 pub mod series;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
@@ -19,6 +18,7 @@ pub use series::{Accepted, AppendBounds, MemSeries, Rejection};
 use crate::series::Labels;
 use postings::MemPostings;
 
+use super::fast_hash::IntMap;
 use super::symbols::{SymbolId, Symbols};
 
 /// Shards of the series map; a series' shard is its label hash modulo this,
@@ -37,10 +37,10 @@ pub struct HeadOptions {
 
 #[derive(Default)]
 struct Shard {
-    by_hash: HashMap<u64, u32>,
+    by_hash: IntMap<u64, u32>,
     /// Ids of series whose hash collided with another series' (kept apart).
     collisions: Vec<u32>,
-    series: HashMap<u32, MemSeries>,
+    series: IntMap<u32, MemSeries>,
     next_local: u32,
 }
 

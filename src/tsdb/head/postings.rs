@@ -1,15 +1,14 @@
 //! The head's inverted index: for each label pair, a roaring bitmap of the
 //! series ids that carry it.
 
-use std::collections::HashMap;
-
 use roaring::RoaringBitmap;
 
+use crate::tsdb::fast_hash::IntMap;
 use crate::tsdb::symbols::SymbolId;
 
 #[derive(Default)]
 pub struct MemPostings {
-    by_name: HashMap<SymbolId, HashMap<SymbolId, RoaringBitmap>>,
+    by_name: IntMap<SymbolId, IntMap<SymbolId, RoaringBitmap>>,
     all: RoaringBitmap,
 }
 
