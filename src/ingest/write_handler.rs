@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use bytes::Bytes;
 use parking_lot::Mutex;
 
 use crate::series::{AppendBatch, AppendOutcome, Appender, ErrorCode, tenant_from_header};
@@ -33,10 +33,20 @@ struct WriteState {
 }
 
 /// The remote-write route; bodies are limited to `max_decoded_bytes`
-/// (compressed and decompressed).
+/// decompressed (and what snappy could expand to that, compressed).
 pub fn router(appender: Arc<dyn Appender>, max_decoded_bytes: usize) -> Router {
     let state = Arc::new(WriteState { appender, max_decoded_bytes, decoders: Mutex::new(Vec::new()) });
-    Router::new().route("/api/v1/write", post(write)).layer(DefaultBodyLimit::max(max_decoded_bytes)).with_state(state)
+    Router::new()
+        .route("/api/v1/write", post(write))
+        // The handler reads the body with its own limit, to answer 400 naming it.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// The largest snappy block whose content can fit `decoded` bytes
+/// (snappy's worst-case expansion, `32 + n + n/6`).
+fn max_compressed(decoded: usize) -> usize {
+    decoded.saturating_add(decoded / 6).saturating_add(32)
 }
 
 /// What a request ended with.
@@ -53,12 +63,17 @@ impl Answer {
     }
 }
 
-async fn write(State(state): State<Arc<WriteState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn write(State(state): State<Arc<WriteState>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
     let protocol = Protocol::from_content_type(headers.get(CONTENT_TYPE).map(|v| v.as_bytes()));
-    let answer = match &protocol {
-        Ok(protocol) => handle(&state, *protocol, &headers, &body).await,
-        Err(e) => Answer::error(status(e.http_status()), e.to_string()),
+    let limit = max_compressed(state.max_decoded_bytes);
+    let answer = match (&protocol, axum::body::to_bytes(body, limit).await) {
+        (Err(e), _) => Answer::error(status(e.http_status()), e.to_string()),
+        (Ok(_), Err(_)) => Answer::error(
+            StatusCode::BAD_REQUEST,
+            format!("request body exceeds the limit of {limit} bytes (--web.remote-write.max-decoded-bytes)"),
+        ),
+        (Ok(protocol), Ok(body)) => handle(&state, *protocol, &headers, &body).await,
     };
     metrics::REQUEST_SECONDS.observe(started.elapsed().as_secs_f64());
     let protocol_name = match protocol {

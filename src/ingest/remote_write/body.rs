@@ -80,7 +80,7 @@ mod tests {
         let body = [0x80, 0x80, 0x80, 0x80, 0x08];
         let mut scratch = Vec::new();
         let error = decompress(&body, 1 << 20, &mut scratch).unwrap_err();
-        assert_eq!(error.http_status(), 413);
+        assert_eq!(error.http_status(), 400);
         assert_eq!(error.to_string(), "decompressed body of 2147483648 bytes exceeds the limit of 1048576 bytes");
         assert_eq!(scratch.capacity(), 0);
     }

@@ -9,8 +9,6 @@ use super::wire::WireError;
 
 /// HTTP 400 Bad Request.
 pub const BAD_REQUEST: u16 = 400;
-/// HTTP 413 Content Too Large.
-pub const CONTENT_TOO_LARGE: u16 = 413;
 /// HTTP 415 Unsupported Media Type.
 pub const UNSUPPORTED_MEDIA_TYPE: u16 = 415;
 
@@ -59,8 +57,8 @@ impl Error {
     pub fn http_status(&self) -> u16 {
         match self {
             Error::UnsupportedContentType { .. } | Error::UnsupportedEncoding(_) => UNSUPPORTED_MEDIA_TYPE,
-            Error::TooLarge { .. } => CONTENT_TOO_LARGE,
-            Error::Snappy(_)
+            Error::TooLarge { .. }
+            | Error::Snappy(_)
             | Error::Protobuf { .. }
             | Error::FirstSymbolNotEmpty(_)
             | Error::OddLabelRefs { .. }
@@ -79,7 +77,7 @@ mod tests {
         let media = Error::UnsupportedEncoding("gzip".into());
         assert_eq!(media.http_status(), 415);
         assert_eq!(media.to_string(), r#"unsupported content encoding "gzip": only snappy is accepted"#);
-        assert_eq!(Error::TooLarge { length: 10, limit: 5 }.http_status(), 413);
+        assert_eq!(Error::TooLarge { length: 10, limit: 5 }.http_status(), 400);
         assert_eq!(Error::OddLabelRefs { series: 1, count: 3 }.http_status(), 400);
         assert_eq!(Error::Snappy(snap::Error::Empty).http_status(), 400);
     }

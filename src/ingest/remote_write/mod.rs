@@ -5,7 +5,7 @@
 //!
 //! A handler goes: [`Protocol::from_content_type`] and
 //! [`check_content_encoding`] (415 on failure), [`decompress`] into a pooled
-//! buffer (413 over the limit, 400 if corrupt), then [`Decoder::decode`] into
+//! buffer (400 over the limit or if corrupt), then [`Decoder::decode`] into
 //! a reused [`AppendBatch`](crate::series::AppendBatch) whose label strings
 //! borrow from that buffer (400 if the body is not a valid request). Series
 //! with invalid labels, and native histograms, which Sonde does not store
@@ -33,7 +33,7 @@ mod tests;
 pub use body::{SNAPPY, check_content_encoding, decompress};
 pub use content_type::{MEDIA_TYPE, Protocol, V1_MESSAGE, V2_MESSAGE};
 pub use decoder::Decoder;
-pub use error::{BAD_REQUEST, CONTENT_TOO_LARGE, Error, UNSUPPORTED_MEDIA_TYPE};
+pub use error::{BAD_REQUEST, Error, UNSUPPORTED_MEDIA_TYPE};
 pub use report::{DecodeReport, MAX_PROBLEMS};
 pub use wire::{WireError, WireProblem, WireType};
 

@@ -186,7 +186,7 @@ fn snappy_problems_come_before_decoding() {
     let body = encode::encode_v1(&series);
     let mut buffer = Vec::new();
     let too_large = decompress(&body, 4, &mut buffer).unwrap_err();
-    assert_eq!(too_large.http_status(), 413);
+    assert_eq!(too_large.http_status(), 400);
     assert!(too_large.to_string().ends_with("exceeds the limit of 4 bytes"));
     let corrupt = decompress(&body[..body.len() - 2], 1 << 20, &mut buffer).unwrap_err();
     assert_eq!(corrupt.http_status(), 400);
