@@ -124,10 +124,8 @@ impl Tsdb {
             ids.push(id);
         }
         let stored = self.head.append_batch(batch, &ids, &mut outcome);
-        let samples: Vec<wal::record::RefSample> = stored
-            .iter()
-            .map(|&(id, s)| wal::record::RefSample { series_ref: id as u64, t: s.t, v: s.v })
-            .collect();
+        let samples: Vec<wal::record::RefSample> =
+            stored.iter().map(|&(id, s)| wal::record::RefSample { series_ref: id as u64, t: s.t, v: s.v }).collect();
         wal::record::encode_samples(&samples, &mut commit.samples_record);
         let mut payloads: Vec<&[u8]> = Vec::with_capacity(2);
         if !new_series.is_empty() {

@@ -17,7 +17,12 @@ impl Head {
     /// duplicates too — a retried request whose first attempt reached the
     /// head but failed to reach the WAL is then made durable by the retry.
     /// Refused samples are counted in `outcome` with a message naming the series.
-    pub fn append_batch(&self, batch: &AppendBatch<'_>, ids: &[u32], outcome: &mut AppendOutcome) -> Vec<(u32, Sample)> {
+    pub fn append_batch(
+        &self,
+        batch: &AppendBatch<'_>,
+        ids: &[u32],
+        outcome: &mut AppendOutcome,
+    ) -> Vec<(u32, Sample)> {
         let bounds = self.bounds();
         let mut to_log = Vec::with_capacity(batch.sample_count());
         for ((labels, samples), &id) in batch.iter().zip(ids) {
