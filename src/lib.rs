@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod ingest;
+pub mod promql;
 pub mod roles;
 pub mod series;
 pub mod telemetry;

@@ -6,6 +6,7 @@ mod admin;
 mod error;
 mod lifecycle;
 mod params;
+mod query;
 mod response;
 mod series;
 mod status;
@@ -47,6 +48,7 @@ pub struct Lifecycle {
 #[derive(Clone)]
 pub struct ApiState {
     pub queryable: Arc<dyn Queryable>,
+    pub engine: Arc<crate::promql::Engine>,
     pub appender: Arc<dyn Appender>,
     /// The local TSDB, for its status page and admin API.
     pub storage: Option<Arc<Storage>>,
@@ -57,6 +59,8 @@ pub struct ApiState {
 /// Every route this module serves.
 pub fn router(state: ApiState) -> Router {
     Router::new()
+        .route("/api/v1/query", get(query::instant).post(query::instant))
+        .route("/api/v1/query_range", get(query::range).post(query::range))
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(series::label_names).post(series::label_names))
         .route("/api/v1/label/{name}/values", get(series::label_values))

@@ -21,11 +21,12 @@ struct Envelope<'a, T: Serialize> {
 pub struct Success<T: Serialize> {
     pub data: T,
     pub warnings: Vec<String>,
+    pub infos: Vec<String>,
 }
 
 impl<T: Serialize> Success<T> {
     pub fn new(data: T) -> Self {
-        Success { data, warnings: Vec::new() }
+        Success { data, warnings: Vec::new(), infos: Vec::new() }
     }
 
     pub fn warn(mut self, warning: impl Into<String>) -> Self {
@@ -36,7 +37,7 @@ impl<T: Serialize> Success<T> {
 
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
-        let envelope = Envelope { status: "success", data: &self.data, warnings: &self.warnings, infos: &[] };
+        let envelope = Envelope { status: "success", data: &self.data, warnings: &self.warnings, infos: &self.infos };
         match serde_json::to_vec(&envelope) {
             Ok(json) => ([(CONTENT_TYPE, "application/json")], json).into_response(),
             Err(e) => ApiError::internal(format!("cannot encode the response: {e}")).into_response(),

@@ -91,8 +91,10 @@ async fn serve(args: AllArgs, options: TsdbOptions, config_text: String) -> Resu
     let max_write_bytes = ByteSize::parse(&args.max_write_bytes)
         .map_err(|e| anyhow!("invalid --web.remote-write.max-decoded-bytes: {e}"))?
         .bytes() as usize;
+    let engine = Arc::new(crate::promql::Engine::new(storage.clone(), crate::promql::EngineOptions::default()));
     let state = ApiState {
         queryable: storage.clone(),
+        engine,
         appender: storage.clone(),
         storage: Some(storage.clone()),
         info,

@@ -2,6 +2,8 @@
 
 mod config;
 mod crash;
+mod promql;
+mod query_api;
 mod remote_write;
 mod support;
 mod tsdb;
