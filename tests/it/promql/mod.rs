@@ -167,8 +167,13 @@ fn summarize(reports: &[FileReport]) -> String {
 
 #[test]
 fn promql_test_files() {
+    let dir = testdata_dir();
+    if !dir.is_dir() && std::env::var_os("CI").is_none() {
+        eprintln!("SKIPPED: no PromQL test files at {dir:?}; they live in ../shared/promql-testdata beside the checkout");
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    let files = test_files(&testdata_dir());
+    let files = test_files(&dir);
     let reports: Vec<FileReport> = files.iter().map(|path| runtime.block_on(run_file(path))).collect();
     for report in &reports {
         print!("{}", report.render());
