@@ -15,7 +15,7 @@ use super::chunk_writer::{
 };
 use super::encoding::Decoder;
 use super::error::{Error, Malformed};
-use super::record::{RecordMeta, read_record};
+use super::record::{RecordMeta, read_record, shared_offsets};
 use crate::series::chunk::Chunk;
 
 /// Largest uncompressed page accepted, checked before allocating: a page
@@ -86,12 +86,25 @@ impl ChunkReader {
         let bytes = page.get(at.offset as usize..).ok_or_else(|| {
             Malformed::new(format!("record at page {} offset {} is beyond the page end", at.page, at.offset))
         })?;
-        let chunks = read_record(bytes, record)?;
+        let chunks = read_record(bytes, record, |(page, offset)| self.shared_offsets(page, offset))?;
         if chunks.len() != record.chunks as usize {
             let problem = format!("record at {at:?} holds {} chunks, index says {}", chunks.len(), record.chunks);
             return Err(Malformed::new(problem));
         }
         Ok(chunks)
+    }
+
+    /// The timestamp offsets of the decimal run at (page, offset), which a
+    /// later run shares.
+    fn shared_offsets(&self, page: u32, offset: u32) -> Result<Vec<i64>, Malformed> {
+        let start = *self.pages.get(page as usize).ok_or_else(|| {
+            Malformed::new(format!("shared timestamps: page {page} beyond the {} pages in the file", self.pages.len()))
+        })?;
+        let page_bytes = self.page(start)?;
+        let bytes = page_bytes.get(offset as usize..).ok_or_else(|| {
+            Malformed::new(format!("shared timestamps: offset {offset} beyond the end of page {page}"))
+        })?;
+        shared_offsets(bytes)
     }
 
     fn page(&self, offset: u64) -> Result<Arc<Vec<u8>>, Malformed> {

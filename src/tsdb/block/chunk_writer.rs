@@ -1,9 +1,12 @@
 //! Writes a block's `chunks` file: chunk records (see `record.rs`) packed
 //! into pages of about 64 KiB, each page compressed with zstd so that
 //! reading one chunk decompresses one page, and a page table at the end.
+//! Decimal runs with the same timestamp offsets as an earlier run (series of
+//! one scrape target) point at its timestamps instead of repeating them.
 //! Prometheus' `tsdb/chunks` stores chunks raw; both stages are ours (see
 //! docs/format/block.md).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -31,11 +34,13 @@ pub struct ChunkWriteOptions {
     /// Store runs of float chunks of short decimals in the decimal
     /// transcoding.
     pub decimal: bool,
+    /// Let decimal runs refer to an earlier run's identical timestamps.
+    pub share_timestamps: bool,
 }
 
 impl Default for ChunkWriteOptions {
     fn default() -> Self {
-        ChunkWriteOptions { page_bytes: 64 * 1024, zstd_level: 3, decimal: true }
+        ChunkWriteOptions { page_bytes: 64 * 1024, zstd_level: 3, decimal: true, share_timestamps: true }
     }
 }
 
@@ -51,7 +56,22 @@ pub struct ChunkWriter {
     page: Vec<u8>,
     record: Vec<u8>,
     run: Run,
+    /// Decimal runs written with their own timestamps, by their timestamp
+    /// offsets: a later run with the same offsets (another series of the
+    /// same scrape target) refers to them instead of repeating them.
+    timestamps: HashMap<Vec<i64>, RecordRef>,
+    /// Offsets held in `timestamps`, which takes no more beyond
+    /// `REMEMBERED_OFFSETS`.
+    remembered: usize,
 }
+
+/// At most this many timestamp offsets (8 bytes each) are remembered for
+/// sharing. Series sorted by name visit every target once per metric name,
+/// so the first targets seen are kept rather than the latest: those keep
+/// sharing through the whole block.
+const REMEMBERED_OFFSETS: usize = 1 << 20;
+/// Shorter runs keep their own timestamps: a reference would not be smaller.
+const MIN_SHARED_SAMPLES: usize = 4;
 
 impl ChunkWriter {
     pub fn create(dir: &Path, options: ChunkWriteOptions) -> Result<ChunkWriter, Error> {
@@ -68,6 +88,8 @@ impl ChunkWriter {
             page: Vec::with_capacity(options.page_bytes + 4096),
             record: Vec::new(),
             run: Run::default(),
+            timestamps: HashMap::new(),
+            remembered: 0,
         };
         let mut header = CHUNKS_MAGIC.to_be_bytes().to_vec();
         header.extend_from_slice(&[super::FORMAT_VERSION as u8, 0, 0, 0]);
@@ -104,9 +126,17 @@ impl ChunkWriter {
             return Ok(());
         }
         self.record.clear();
-        let (mint, maxt, chunks) = self.run.take_record(Encoding::Xor, &mut self.record);
+        let offsets = self.run.timestamp_offsets();
+        let shareable = self.options.share_timestamps && offsets.len() >= MIN_SHARED_SAMPLES;
+        let shared = self.timestamps.get(&offsets).filter(|_| shareable);
+        let shared = shared.map(|at| (at.page, at.offset));
+        let (mint, maxt, chunks) = self.run.take_record(Encoding::Xor, shared, &mut self.record);
         let at = self.place_record()?;
         records.push(RecordMeta { mint, maxt, at, chunks });
+        if shared.is_none() && shareable && self.remembered + offsets.len() <= REMEMBERED_OFFSETS {
+            self.remembered += offsets.len();
+            self.timestamps.insert(offsets, at);
+        }
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 //! compresses well, unlike Gorilla's bit stream. Decoding is bit-exact:
 //! samples are only transcoded when every value divides back to its own bits.
 
-use super::encoding::Decoder;
+use super::encoding::{Decoder, put_uvarint};
 use super::error::Malformed;
 use super::integers::{put_integers, read_integers};
 use crate::series::Sample;
@@ -38,15 +38,39 @@ pub fn fits(samples: &[Sample], exponent: u8) -> bool {
     samples.iter().all(|s| mantissa(s.v, exponent).is_some())
 }
 
+/// Set on the exponent byte when the stream takes its timestamp offsets from
+/// an earlier record instead of storing them.
+pub const SHARED_TIMESTAMPS: u8 = 0x80;
+
+/// Where the earlier record holding a stream's timestamp offsets is: its
+/// chunk page and offset in that page.
+pub type SharedRef = (u32, u32);
+
 /// Appends the stream for `samples`, which [`exponent`] and [`fits`]
 /// accepted at `exponent`: the exponent, the timestamps as offsets from the
-/// first (which the caller keeps), and the value mantissas, each differenced
-/// in the mode that suits them.
-pub fn encode(samples: &[Sample], exponent: u8, out: &mut Vec<u8>) {
+/// first (which the caller keeps) or where an earlier record has the same
+/// offsets, and the value mantissas, each differenced in the mode that suits
+/// them.
+pub fn encode(samples: &[Sample], exponent: u8, shared: Option<SharedRef>, out: &mut Vec<u8>) {
     let mantissas = mantissas(samples, exponent).expect("caller checked the samples fit");
-    out.push(exponent);
-    put_timestamps(out, samples);
+    match shared {
+        None => {
+            out.push(exponent);
+            put_integers(out, &timestamp_offsets(samples));
+        }
+        Some((page, offset)) => {
+            out.push(exponent | SHARED_TIMESTAMPS);
+            put_uvarint(out, u64::from(page));
+            put_uvarint(out, u64::from(offset));
+        }
+    }
     put_integers(out, &mantissas);
+}
+
+/// Each timestamp minus the first.
+pub fn timestamp_offsets(samples: &[Sample]) -> Vec<i64> {
+    let first = samples[0].t;
+    samples.iter().map(|s| s.t.wrapping_sub(first)).collect()
 }
 
 /// Whether timestamps increase without overflowing a delta, which decoding
@@ -92,31 +116,59 @@ fn to_float(mantissa: i64, exponent: u8) -> f64 {
 
 /// Timestamps as offsets from the first (which the caller keeps): with
 /// scrape jitter, deltas vary less than delta-of-deltas, so both are tried.
-fn put_timestamps(out: &mut Vec<u8>, samples: &[Sample]) {
-    let first = samples[0].t;
-    let offsets: Vec<i64> = samples.iter().map(|s| s.t.wrapping_sub(first)).collect();
-    put_integers(out, &offsets);
-}
-
 /// Reads `count` samples written by [`encode`] from the start of `bytes`,
-/// the first at `first_time`.
-pub fn decode(bytes: &[u8], count: usize, first_time: i64) -> Result<Vec<Sample>, Malformed> {
+/// the first at `first_time`; `shared` gives the timestamp offsets of the
+/// record at a [`SharedRef`].
+pub fn decode(
+    bytes: &[u8],
+    count: usize,
+    first_time: i64,
+    shared: impl FnOnce(SharedRef) -> Result<Vec<i64>, Malformed>,
+) -> Result<Vec<Sample>, Malformed> {
     if count == 0 {
         return Err(Malformed::new("decimal run without samples"));
     }
     let mut decoder = Decoder::new(bytes);
-    let exponent = decoder.u8("decimal exponent")?;
-    if exponent > MAX_EXPONENT {
-        return Err(Malformed::new(format!("decimal exponent {exponent} above {MAX_EXPONENT}")));
-    }
-    let timestamps = read_timestamps(&mut decoder, count, first_time)?;
+    let (exponent, is_shared) = read_exponent(&mut decoder)?;
+    let offsets = if is_shared {
+        let page = decoder.uvarint32("shared timestamps page")?;
+        let offset = decoder.uvarint32("shared timestamps offset")?;
+        let offsets = shared((page, offset))?;
+        if offsets.len() != count {
+            let problem =
+                format!("decimal run of {count} samples shares the {} timestamps at {page}:{offset}", offsets.len());
+            return Err(Malformed::new(problem));
+        }
+        offsets
+    } else {
+        read_integers(&mut decoder, count)?
+    };
+    let timestamps = to_timestamps(offsets, first_time)?;
     // The stream ends with its last value; what follows belongs to the next record.
     let mantissas = read_integers(&mut decoder, count)?;
     Ok(timestamps.into_iter().zip(mantissas).map(|(t, m)| Sample::new(t, to_float(m, exponent))).collect())
 }
 
-fn read_timestamps(decoder: &mut Decoder, count: usize, first_time: i64) -> Result<Vec<i64>, Malformed> {
-    let offsets = read_integers(decoder, count)?;
+/// The timestamp offsets of a stream of `count` samples that stores its
+/// own (a stream sharing another's cannot be shared: no chains, no loops).
+pub fn own_offsets(bytes: &[u8], count: usize) -> Result<Vec<i64>, Malformed> {
+    let mut decoder = Decoder::new(bytes);
+    if read_exponent(&mut decoder)?.1 {
+        return Err(Malformed::new("decimal run shares the timestamps of a run that shares its own"));
+    }
+    read_integers(&mut decoder, count)
+}
+
+fn read_exponent(decoder: &mut Decoder) -> Result<(u8, bool), Malformed> {
+    let byte = decoder.u8("decimal exponent")?;
+    let exponent = byte & !SHARED_TIMESTAMPS;
+    if exponent > MAX_EXPONENT {
+        return Err(Malformed::new(format!("decimal exponent {exponent} above {MAX_EXPONENT}")));
+    }
+    Ok((exponent, byte & SHARED_TIMESTAMPS != 0))
+}
+
+fn to_timestamps(offsets: Vec<i64>, first_time: i64) -> Result<Vec<i64>, Malformed> {
     if offsets[0] != 0 {
         return Err(Malformed::new("decimal run: first timestamp offset is not zero"));
     }
@@ -132,6 +184,28 @@ mod tests {
     use crate::series::stale_nan;
     use proptest::prelude::*;
 
+    fn unshared(at: SharedRef) -> Result<Vec<i64>, Malformed> {
+        panic!("the stream has its own timestamps, yet asked for those at {at:?}")
+    }
+
+    #[test]
+    fn a_stream_can_take_its_timestamps_from_another() {
+        let first = samples(&[1.0, 2.0, 3.0]);
+        let second: Vec<Sample> = first.iter().map(|s| Sample::new(s.t + 7, s.v * 10.0)).collect();
+        let mut own = Vec::new();
+        encode(&first, 0, None, &mut own);
+        let mut shared = Vec::new();
+        encode(&second, 0, Some((2, 40)), &mut shared);
+        assert!(shared.len() < own.len());
+        let lookup = |at: SharedRef| {
+            assert_eq!(at, (2, 40));
+            own_offsets(&own, 3)
+        };
+        assert_eq!(decode(&shared, 3, second[0].t, lookup).unwrap(), second);
+        assert!(own_offsets(&shared, 3).is_err(), "no chains of shared timestamps");
+        assert!(decode(&shared, 2, second[0].t, |_| own_offsets(&own, 3)).is_err());
+    }
+
     fn samples(values: &[f64]) -> Vec<Sample> {
         values.iter().enumerate().map(|(i, &v)| Sample::new(1_000_000 + i as i64 * 15_000, v)).collect()
     }
@@ -139,8 +213,8 @@ mod tests {
     fn round_trip(input: &[Sample]) -> Option<Vec<Sample>> {
         let exponent = exponent(input)?;
         let mut out = Vec::new();
-        encode(input, exponent, &mut out);
-        Some(decode(&out, input.len(), input[0].t).unwrap())
+        encode(input, exponent, None, &mut out);
+        Some(decode(&out, input.len(), input[0].t, unshared).unwrap())
     }
 
     #[test]
@@ -170,7 +244,7 @@ mod tests {
         let values: Vec<f64> = (0..120).map(|i| 1000.0 + 250.0 * i as f64).collect();
         let input = samples(&values);
         let mut out = Vec::new();
-        encode(&input, exponent(&input).unwrap(), &mut out);
+        encode(&input, exponent(&input).unwrap(), None, &mut out);
         assert!(out.len() <= 120 * 2 + 16, "{} bytes", out.len());
         // Almost all of them are zero delta-of-deltas, which zstd removes.
         let compressed = zstd::bulk::compress(&out, 3).unwrap();
@@ -181,11 +255,11 @@ mod tests {
     fn corrupt_input_is_an_error() {
         let input = samples(&[1.0, 2.0, 3.0]);
         let mut out = Vec::new();
-        encode(&input, 0, &mut out);
-        assert!(decode(&out[..out.len() - 1], 3, 0).is_err());
-        assert!(decode(&out, 4, 0).is_err());
-        assert!(decode(&out, 0, 0).is_err());
-        assert!(decode(&[99], 1, 0).is_err());
+        encode(&input, 0, None, &mut out);
+        assert!(decode(&out[..out.len() - 1], 3, 0, unshared).is_err());
+        assert!(decode(&out, 4, 0, unshared).is_err());
+        assert!(decode(&out, 0, 0, unshared).is_err());
+        assert!(decode(&[99], 1, 0, unshared).is_err());
     }
 
     proptest! {

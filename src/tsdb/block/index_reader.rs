@@ -1,11 +1,13 @@
 //! Reads a block's mmapped `index`. On open every section's CRC is checked
 //! and only the symbol offsets and the label table (names, values, postings
-//! offsets) are loaded; series entries and postings lists are decoded from
-//! the map on demand, as Prometheus' `tsdb/index` reader does.
+//! offsets) are loaded; postings lists are decoded from the map on demand,
+//! as Prometheus' `tsdb/index` reader does, and series entries a page at a
+//! time (`series_pages.rs`, which caches the last few pages decoded).
 
 use std::cmp::Ordering;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use memmap2::Mmap;
 use roaring::RoaringBitmap;
@@ -14,7 +16,8 @@ use super::chunk_reader::{check_header, map_file};
 use super::encoding::{Decoder, read_section};
 use super::error::{Error, Malformed};
 use super::index_writer::{INDEX_FILE, INDEX_MAGIC, POSTINGS_DELTAS, POSTINGS_ROARING, SECTIONS, TOC_LENGTH};
-use super::record::{RecordMeta, RecordRef};
+use super::record::RecordMeta;
+use super::series_pages::{DecodedPage, SERIES_PER_PAGE, SeriesPages};
 use crate::series::{Label, Labels};
 
 pub struct BlockIndex {
@@ -23,9 +26,9 @@ pub struct BlockIndex {
     /// Where each symbol's length varint starts, relative to `symbols`.
     symbol_offsets: Vec<u32>,
     series: Range<usize>,
-    /// Record times are relative to this (the first field of `series`).
-    base_time: i64,
-    series_offsets: Range<usize>,
+    /// Where each series page starts in `series` (after the series count).
+    page_table: Range<usize>,
+    series_pages: SeriesPages,
     postings: Range<usize>,
     /// Label names (symbol ids, ascending) and where their values start in
     /// `values`; a last entry closes the final name's run.
@@ -59,18 +62,23 @@ impl BlockIndex {
         let symbol_offsets = symbol_offsets(&map[ranges[0].clone()])?;
         let table = read_label_table(&map[ranges[3].clone()], symbol_offsets.len() as u32, ranges[4].len())?;
         let (names, values, postings_starts) = table;
-        if ranges[2].len() % 4 != 0 {
-            return Err(Malformed::new(format!("series offsets: length {} is not a multiple of 4", ranges[2].len())));
-        }
         let base_time = Decoder::new(&map[ranges[1].clone()]).varint("series base time")?;
-        let [symbols, series, series_offsets, _, postings] = ranges.try_into().expect("five sections");
+        let num_series = Decoder::new(&map[ranges[2].clone()]).u32("series count")?;
+        let pages = (num_series as usize).div_ceil(SERIES_PER_PAGE);
+        if ranges[2].len() != 4 + pages * 4 {
+            let problem = format!("series page table: {} bytes for {num_series} series", ranges[2].len());
+            return Err(Malformed::new(problem));
+        }
+        let [symbols, series, page_table, _, postings] = ranges.try_into().expect("five sections");
+        let page_table = page_table.start + 4..page_table.end;
+        let series_pages = SeriesPages::new(base_time, num_series);
         Ok(BlockIndex {
             map,
             symbols,
             symbol_offsets,
             series,
-            base_time,
-            series_offsets,
+            page_table,
+            series_pages,
             postings,
             names,
             values,
@@ -83,7 +91,7 @@ impl BlockIndex {
     }
 
     pub fn num_series(&self) -> u32 {
-        (self.series_offsets.len() / 4) as u32
+        self.series_pages.num_series()
     }
 
     /// Heap bytes held for this index (the map itself is page cache).
@@ -140,28 +148,18 @@ impl BlockIndex {
         decode_postings(&self.map[start..end], self.num_series())
     }
 
-    fn series_entry(&self, id: u32) -> Result<Decoder<'_>, Malformed> {
-        if id >= self.num_series() {
-            return Err(Malformed::new(format!("series {id} beyond the {} in the block", self.num_series())));
-        }
-        let at = self.series_offsets.start + id as usize * 4;
-        let offset = Decoder::new(&self.map[at..at + 4]).u32("series offset")?;
-        let start = usize::try_from(offset).ok().filter(|&o| o < self.series.len());
-        let start = start.ok_or_else(|| Malformed::new(format!("series {id}: offset {offset} beyond the section")))?;
-        Ok(Decoder::new(&self.map[self.series.start + start..self.series.end]))
+    fn series_page(&self, id: u32) -> Result<(Arc<DecodedPage>, usize), Malformed> {
+        self.series_pages.page_of(id, &self.map[self.series.clone()], &self.map[self.page_table.clone()])
     }
 
     pub fn series_labels(&self, id: u32) -> Result<Labels, Malformed> {
-        read_labels(&mut self.series_entry(id)?, |symbol| self.symbol(symbol))
+        let (page, index) = self.series_page(id)?;
+        read_labels(page.labels(index), |symbol| self.symbol(symbol))
     }
 
     pub fn series_records(&self, id: u32) -> Result<Vec<RecordMeta>, Malformed> {
-        let mut entry = self.series_entry(id)?;
-        for _ in 0..entry.uvarint32("label count")? {
-            entry.uvarint32("label name")?;
-            entry.uvarint32("label value")?;
-        }
-        read_records(&mut entry, self.base_time)
+        let (page, index) = self.series_page(id)?;
+        Ok(page.records(index).to_vec())
     }
 }
 
@@ -249,36 +247,14 @@ fn decode_postings(bytes: &[u8], num_series: u32) -> Result<RoaringBitmap, Malfo
     }
 }
 
-fn read_labels<'a>(
-    entry: &mut Decoder,
-    symbol: impl Fn(u32) -> Result<&'a str, Malformed>,
-) -> Result<Labels, Malformed> {
-    let count = entry.uvarint32("label count")? as usize;
-    let mut labels = Vec::with_capacity(count.min(64));
-    for _ in 0..count {
-        let name = symbol(entry.uvarint32("label name")?)?;
-        let value = symbol(entry.uvarint32("label value")?)?;
+fn read_labels<'a>(ids: &[u32], symbol: impl Fn(u32) -> Result<&'a str, Malformed>) -> Result<Labels, Malformed> {
+    let mut labels = Vec::with_capacity(ids.len() / 2);
+    for pair in ids.chunks_exact(2) {
+        let (name, value) = (symbol(pair[0])?, symbol(pair[1])?);
         if labels.last().is_some_and(|last: &Label| last.name.as_str() >= name) {
             return Err(Malformed::new(format!("series labels: {name:?} is out of order")));
         }
         labels.push(Label::new(name, value));
     }
     Ok(Labels::from_sorted(labels))
-}
-
-fn read_records(entry: &mut Decoder, base_time: i64) -> Result<Vec<RecordMeta>, Malformed> {
-    let count = entry.uvarint32("record count")? as usize;
-    let mut records: Vec<RecordMeta> = Vec::with_capacity(count.min(entry.remaining()));
-    for _ in 0..count {
-        let previous = records.last();
-        let mint = previous.map_or(base_time, |p| p.maxt).wrapping_add(entry.varint("record mint")?);
-        let maxt = mint.wrapping_add(entry.uvarint("record time length")? as i64);
-        let page = previous.map_or(0, |p| p.at.page).wrapping_add(entry.uvarint32("record page")?);
-        let offset = entry.uvarint32("record offset")?;
-        let same_page = previous.is_some_and(|p| p.at.page == page);
-        let offset = if same_page { previous.map_or(0, |p| p.at.offset).wrapping_add(offset) } else { offset };
-        let chunks = entry.uvarint32("record chunk count")?;
-        records.push(RecordMeta { mint, maxt, at: RecordRef { page, offset }, chunks });
-    }
-    Ok(records)
 }

@@ -1,5 +1,6 @@
 //! Builds a block's `index` file (layout in docs/format/block.md): symbol
-//! table, series, series offsets, label table, postings, table of contents.
+//! table, series pages, series page table, label table, postings, table of
+//! contents.
 //! Like Prometheus' `tsdb/index` writer, but series arrive before all symbols
 //! are known, so labels are held compactly (symbol ids) until `finish`.
 
@@ -10,14 +11,15 @@ use std::path::{Path, PathBuf};
 
 use roaring::RoaringBitmap;
 
-use super::encoding::{put_str, put_uvarint, put_varint, section_frame};
+use super::encoding::{put_str, put_uvarint, section_frame};
 use super::error::Error;
 use super::record::RecordMeta;
+use super::series_pages::SeriesPagesWriter;
 use crate::series::Labels;
 
 pub const INDEX_FILE: &str = "index";
 pub const INDEX_MAGIC: u32 = 0x534F_4E49; // "SONI"
-pub const SECTIONS: [&str; 5] = ["symbols", "series", "series offsets", "labels", "postings"];
+pub const SECTIONS: [&str; 5] = ["symbols", "series", "series page table", "labels", "postings"];
 /// Table of contents: one u64 offset per section, then a CRC32 of them.
 pub const TOC_LENGTH: usize = SECTIONS.len() * 8 + 4;
 pub const POSTINGS_DELTAS: u8 = 0;
@@ -81,10 +83,10 @@ impl IndexWriter {
         file.write(&[super::FORMAT_VERSION as u8, 0, 0, 0])?;
         let mut offsets = Vec::with_capacity(SECTIONS.len());
         offsets.push(file.put_section(dir, &self.symbols_section())?);
-        let (series, series_offsets) = self.series_section();
+        let (series, page_table) = self.series_section();
         offsets.push(file.put_section(dir, &series)?);
-        offsets.push(file.put_section(dir, &series_offsets)?);
-        drop((series, series_offsets));
+        offsets.push(file.put_section(dir, &page_table)?);
+        drop((series, page_table));
         let (labels, postings) = self.label_sections();
         offsets.push(file.put_section(dir, &labels)?);
         offsets.push(file.put_section(dir, &postings)?);
@@ -117,21 +119,16 @@ impl IndexWriter {
         out
     }
 
-    /// The base time and series entries, and the fixed-width table of where
-    /// each entry starts.
+    /// The series section (base time, compressed pages of entries) and the
+    /// page table.
     fn series_section(&self) -> (Vec<u8>, Vec<u8>) {
-        let mut entries = Vec::new();
-        put_varint(&mut entries, self.base_time);
-        let mut offsets = Vec::with_capacity(self.label_ends.len() * 4);
+        let mut pages = SeriesPagesWriter::new(self.base_time);
         let (mut label_start, mut record_start) = (0, 0);
         for (&label_end, &record_end) in self.label_ends.iter().zip(&self.record_ends) {
-            // Sections stay below 4 GiB (checked before writing), so u32 fits.
-            offsets.extend_from_slice(&(entries.len() as u32).to_be_bytes());
-            let records = &self.records[record_start..record_end];
-            put_series(&mut entries, &self.label_ids[label_start..label_end], records, self.base_time);
+            pages.add(&self.label_ids[label_start..label_end], &self.records[record_start..record_end]);
             (label_start, record_start) = (label_end, record_end);
         }
-        (entries, offsets)
+        pages.finish(self.label_ends.len() as u32)
     }
 
     /// The label table (names, their values, postings lengths) and the
@@ -161,29 +158,6 @@ impl IndexWriter {
             }
         }
         (table, postings)
-    }
-}
-
-/// One series: labels as symbol ids, then its records, each relative to
-/// the previous one (see the format doc).
-fn put_series(out: &mut Vec<u8>, label_ids: &[u32], records: &[RecordMeta], base_time: i64) {
-    put_uvarint(out, (label_ids.len() / 2) as u64);
-    for &id in label_ids {
-        put_uvarint(out, u64::from(id));
-    }
-    put_uvarint(out, records.len() as u64);
-    let mut previous: Option<&RecordMeta> = None;
-    for record in records {
-        let (time_base, page_base) = previous.map_or((base_time, 0), |p| (p.maxt, p.at.page));
-        debug_assert!(previous.is_none_or(|p| p.at < record.at), "records are written in order");
-        put_varint(out, record.mint.wrapping_sub(time_base));
-        put_uvarint(out, record.maxt.wrapping_sub(record.mint) as u64);
-        put_uvarint(out, u64::from(record.at.page - page_base));
-        let same_page = previous.is_some_and(|p| p.at.page == record.at.page);
-        let offset = if same_page { record.at.offset - previous.map_or(0, |p| p.at.offset) } else { record.at.offset };
-        put_uvarint(out, u64::from(offset));
-        put_uvarint(out, u64::from(record.chunks));
-        previous = Some(record);
     }
 }
 

@@ -14,7 +14,7 @@ pub const META_FILE: &str = "meta.json";
 
 /// The block format this build writes and reads; bumped on any change to
 /// `meta.json`, `index` or `chunks` that older readers cannot follow.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

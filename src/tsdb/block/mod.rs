@@ -14,9 +14,12 @@ mod integers;
 mod meta;
 mod reader;
 mod record;
+mod series_pages;
 mod ulid;
 mod writer;
 
+#[cfg(test)]
+mod short_size_tests;
 #[cfg(test)]
 pub(crate) mod size_tests;
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::decimal;
+use super::decimal::{self, SharedRef};
 use super::encoding::{Decoder, put_uvarint};
 use super::error::Malformed;
 use crate::series::Sample;
@@ -70,15 +70,21 @@ impl Run {
             && (combined == self.exponent || decimal::fits(&self.samples, combined))
     }
 
-    /// The record (kind, chunk count, samples per chunk, decimal stream) and
-    /// its time range; the run is left empty.
-    pub fn take_record(&mut self, encoding: Encoding, out: &mut Vec<u8>) -> (i64, i64, u32) {
+    /// The run's timestamps, each minus the first.
+    pub fn timestamp_offsets(&self) -> Vec<i64> {
+        decimal::timestamp_offsets(&self.samples)
+    }
+
+    /// The record (kind, chunk count, samples per chunk, decimal stream,
+    /// with the timestamps of the record at `shared` if given) and its time
+    /// range; the run is left empty.
+    pub fn take_record(&mut self, encoding: Encoding, shared: Option<SharedRef>, out: &mut Vec<u8>) -> (i64, i64, u32) {
         out.push(encoding as u8 | DECIMAL_RUN);
         put_uvarint(out, self.counts.len() as u64);
         for &count in &self.counts {
             put_uvarint(out, u64::from(count));
         }
-        decimal::encode(&self.samples, self.exponent, out);
+        decimal::encode(&self.samples, self.exponent, shared, out);
         let range = (self.samples[0].t, self.samples[self.samples.len() - 1].t, self.counts.len() as u32);
         self.samples.clear();
         self.counts.clear();
@@ -94,8 +100,14 @@ pub fn put_raw(chunk: &Chunk, out: &mut Vec<u8>) {
     out.extend_from_slice(&chunk.data);
 }
 
-/// The chunks of the record at the start of `bytes`, described by `meta`.
-pub fn read_record(bytes: &[u8], meta: &RecordMeta) -> Result<Vec<Chunk>, Malformed> {
+/// The chunks of the record at the start of `bytes`, described by `meta`;
+/// `shared` gives the timestamp offsets of the record at a [`SharedRef`]
+/// (see [`shared_offsets`]).
+pub fn read_record(
+    bytes: &[u8],
+    meta: &RecordMeta,
+    shared: impl FnOnce(SharedRef) -> Result<Vec<i64>, Malformed>,
+) -> Result<Vec<Chunk>, Malformed> {
     let mut decoder = Decoder::new(bytes);
     let kind = decoder.u8("record kind")?;
     let encoding = Encoding::from_byte(kind & !DECIMAL_RUN)
@@ -107,7 +119,7 @@ pub fn read_record(bytes: &[u8], meta: &RecordMeta) -> Result<Vec<Chunk>, Malfor
     }
     let counts = read_counts(&mut decoder)?;
     let total = counts.iter().sum();
-    let samples = decimal::decode(&bytes[decoder.position()..], total, meta.mint)?;
+    let samples = decimal::decode(&bytes[decoder.position()..], total, meta.mint, shared)?;
     if samples[total - 1].t != meta.maxt {
         let problem =
             format!("record at {:?}: last sample at {}, index says {}", meta.at, samples[total - 1].t, meta.maxt);
@@ -120,6 +132,17 @@ pub fn read_record(bytes: &[u8], meta: &RecordMeta) -> Result<Vec<Chunk>, Malfor
         start += count;
     }
     Ok(chunks)
+}
+
+/// The timestamp offsets of the decimal run at the start of `bytes`, for a
+/// later run sharing them.
+pub fn shared_offsets(bytes: &[u8]) -> Result<Vec<i64>, Malformed> {
+    let mut decoder = Decoder::new(bytes);
+    if decoder.u8("record kind")? & DECIMAL_RUN == 0 {
+        return Err(Malformed::new("shared timestamps refer to a record that is not a decimal run"));
+    }
+    let total = read_counts(&mut decoder)?.iter().sum();
+    decimal::own_offsets(&bytes[decoder.position()..], total)
 }
 
 fn read_counts(decoder: &mut Decoder) -> Result<Vec<usize>, Malformed> {
@@ -171,6 +194,10 @@ mod tests {
         Chunk::encode_xor(&samples)
     }
 
+    fn unshared(at: SharedRef) -> Result<Vec<i64>, Malformed> {
+        panic!("the record has its own timestamps, yet asked for those at {at:?}")
+    }
+
     fn run_of(chunks: &[Chunk]) -> (Vec<u8>, RecordMeta) {
         let mut run = Run::default();
         for c in chunks {
@@ -178,7 +205,7 @@ mod tests {
             assert!(run.try_push(&samples, exponent));
         }
         let mut out = Vec::new();
-        let (mint, maxt, count) = run.take_record(Encoding::Xor, &mut out);
+        let (mint, maxt, count) = run.take_record(Encoding::Xor, None, &mut out);
         (out, RecordMeta { mint, maxt, at: RecordRef { page: 0, offset: 0 }, chunks: count })
     }
 
@@ -187,7 +214,7 @@ mod tests {
         let chunks = [chunk(0, &[1.0, 2.5]), chunk(10, &[3.25]), chunk(20, &[1e9, 7.0, 8.0])];
         let (bytes, meta) = run_of(&chunks);
         assert_eq!((meta.mint, meta.maxt, meta.chunks), (0, 22, 3));
-        assert_eq!(read_record(&bytes, &meta).unwrap(), chunks);
+        assert_eq!(read_record(&bytes, &meta, unshared).unwrap(), chunks);
     }
 
     #[test]
@@ -216,13 +243,13 @@ mod tests {
         let mut out = Vec::new();
         put_raw(&original, &mut out);
         let meta = RecordMeta { mint: 5, maxt: 6, at: RecordRef { page: 0, offset: 0 }, chunks: 1 };
-        assert_eq!(read_record(&out, &meta).unwrap(), vec![original]);
+        assert_eq!(read_record(&out, &meta, unshared).unwrap(), vec![original]);
     }
 
     #[test]
     fn a_mismatched_index_entry_is_caught() {
         let (bytes, mut meta) = run_of(&[chunk(0, &[1.0, 2.0])]);
         meta.maxt = 5;
-        assert!(read_record(&bytes, &meta).is_err());
+        assert!(read_record(&bytes, &meta, unshared).is_err());
     }
 }

@@ -13,7 +13,7 @@ const INTERVAL_MS: i64 = 15_000;
 const START_MS: i64 = 1_700_000_000_000;
 
 /// splitmix64: a small seeded generator, so the data is the same every run.
-struct Random(u64);
+pub(crate) struct Random(pub(crate) u64);
 
 impl Random {
     fn next(&mut self) -> u64 {
@@ -24,7 +24,7 @@ impl Random {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 

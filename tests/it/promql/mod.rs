@@ -169,7 +169,9 @@ fn summarize(reports: &[FileReport]) -> String {
 fn promql_test_files() {
     let dir = testdata_dir();
     if !dir.is_dir() && std::env::var_os("CI").is_none() {
-        eprintln!("SKIPPED: no PromQL test files at {dir:?}; they live in ../shared/promql-testdata beside the checkout");
+        eprintln!(
+            "SKIPPED: no PromQL test files at {dir:?}; they live in ../shared/promql-testdata beside the checkout"
+        );
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
