@@ -4,6 +4,7 @@
 //! overflow, Welford's population variance, and `quantile` of `quantile.go`.
 
 use super::{AggregateOp, Grouping, split_groups};
+use crate::promql::functions::{kahan, quantile};
 use crate::promql::value::{InstantSample, Vector};
 
 /// Aggregates each group of `input` into one sample; `phi` is quantile's φ.
@@ -47,7 +48,7 @@ impl Group {
 
     fn add(&mut self, v: f64) {
         match self.op {
-            AggregateOp::Sum => (self.value, self.compensation) = kahan_add(v, self.value, self.compensation),
+            AggregateOp::Sum => (self.value, self.compensation) = kahan::add(v, self.value, self.compensation),
             AggregateOp::Avg => self.add_to_mean(v),
             AggregateOp::Max if self.value < v || self.value.is_nan() => self.value = v,
             AggregateOp::Min if self.value > v || self.value.is_nan() => self.value = v,
@@ -68,7 +69,7 @@ impl Group {
     fn add_to_mean(&mut self, v: f64) {
         self.count += 1.0;
         if !self.incremental_mean {
-            let (sum, compensation) = kahan_add(v, self.value, self.compensation);
+            let (sum, compensation) = kahan::add(v, self.value, self.compensation);
             if !sum.is_infinite() {
                 (self.value, self.compensation) = (sum, compensation);
                 return;
@@ -78,7 +79,7 @@ impl Group {
             self.compensation /= self.count - 1.0;
         }
         let scale = (self.count - 1.0) / self.count;
-        (self.mean, self.compensation) = kahan_add(v / self.count, scale * self.mean, scale * self.compensation);
+        (self.mean, self.compensation) = kahan::add(v / self.count, scale * self.mean, scale * self.compensation);
     }
 
     fn finish(mut self, phi: f64) -> f64 {
@@ -93,47 +94,6 @@ impl Group {
             _ => self.value,
         }
     }
-}
-
-/// One step of Kahan–Neumaier summation (upstream `kahanSumInc`); the
-/// compensation is reset once the sum is infinite, where it would turn NaN.
-pub(crate) fn kahan_add(increment: f64, sum: f64, compensation: f64) -> (f64, f64) {
-    let total = sum + increment;
-    let compensation = if total.is_infinite() {
-        0.0
-    } else if sum.abs() >= increment.abs() {
-        compensation + ((sum - total) + increment)
-    } else {
-        compensation + ((increment - total) + sum)
-    };
-    (total, compensation)
-}
-
-/// The φ-quantile by linear interpolation between the closest ranks;
-/// φ < 0 gives -Inf, φ > 1 gives +Inf, NaN φ gives NaN. NaN values sort first,
-/// as upstream's `vectorByValueHeap` orders them.
-pub(crate) fn quantile(phi: f64, values: &mut [f64]) -> f64 {
-    if values.is_empty() || phi.is_nan() {
-        return f64::NAN;
-    }
-    if phi < 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if phi > 1.0 {
-        return f64::INFINITY;
-    }
-    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
-        (true, true) => std::cmp::Ordering::Equal,
-        (true, false) => std::cmp::Ordering::Less,
-        (false, true) => std::cmp::Ordering::Greater,
-        (false, false) => a.total_cmp(b),
-    });
-    let last = (values.len() - 1) as f64;
-    let rank = phi * last;
-    let lower = rank.floor().max(0.0);
-    let upper = (lower + 1.0).min(last);
-    let weight = rank - rank.floor();
-    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
 }
 
 #[cfg(test)]

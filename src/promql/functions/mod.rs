@@ -5,13 +5,13 @@
 //! evaluator's.
 
 mod histogram;
-mod kahan;
+pub(crate) mod kahan;
 mod math;
 mod over_time;
 mod range;
 mod time;
 
-pub use histogram::bucket_quantile;
+pub use histogram::{bucket_quantile, quantile};
 pub use math::{clamp, round};
 pub use over_time::{
     avg_over_time, double_exponential_smoothing, extreme_over_time, mad_over_time, quantile_over_time,
