@@ -4,6 +4,7 @@
 
 mod admin;
 mod error;
+mod exemplars;
 mod lifecycle;
 mod params;
 mod query;
@@ -61,6 +62,8 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
+        .route("/api/v1/query_exemplars", get(exemplars::query_exemplars).post(exemplars::query_exemplars))
+        .route("/api/v1/metadata", get(exemplars::metadata))
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(series::label_names).post(series::label_names))
         .route("/api/v1/label/{name}/values", get(series::label_values))

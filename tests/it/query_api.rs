@@ -45,6 +45,13 @@ async fn queries_answer_in_prometheus_shapes() {
     assert_eq!(range["data"]["resultType"], "matrix");
     assert_eq!(range["data"]["result"][0]["values"], json!([[start, "60"], [start + 60.0, "180"]]));
 
+    let exemplars = get_json(&client, &sonde.url("/api/v1/query_exemplars?query=requests_total")).await;
+    assert_eq!(exemplars["data"], json!([]));
+    let metadata = get_json(&client, &sonde.url("/api/v1/metadata")).await;
+    assert_eq!(metadata["data"], json!({}));
+    let bad_exemplars = client.get(sonde.url("/api/v1/query_exemplars?query=sum(")).send().await.unwrap();
+    assert_eq!(bad_exemplars.status(), 400);
+
     let bad = client.get(sonde.url("/api/v1/query?query=sum(")).send().await.unwrap();
     assert_eq!(bad.status(), 400);
     let bad: serde_json::Value = bad.json().await.unwrap();
