@@ -38,6 +38,11 @@ const RANGE_FUNCTIONS: &[&str] = &[
     "quantile_over_time",
     "mad_over_time",
     "double_exponential_smoothing",
+    "first_over_time",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_min_over_time",
+    "ts_of_max_over_time",
     "holt_winters",
 ];
 
@@ -134,7 +139,13 @@ fn window_of(ev: &Evaluator<'_>, expr: &Expr, t: i64) -> (i64, i64) {
 
 /// An element-wise function: first argument a vector, the rest scalars.
 fn instant_call(ev: &Evaluator<'_>, name: &str, args: &[Box<Expr>], t: i64) -> Result<StepValue, Error> {
-    let vector = ev.vector(&args[0], t)?;
+    let Some(first) = args.first() else {
+        return Err(Error::bad_data(format!("function {name}() is not supported by Sonde yet")));
+    };
+    if !matches!(first.value_type(), promql_parser::parser::value::ValueType::Vector) {
+        return Err(Error::bad_data(format!("function {name}() is not supported by Sonde yet")));
+    }
+    let vector = ev.vector(first, t)?;
     let mut scalars = Vec::new();
     for arg in &args[1..] {
         scalars.push(ev.scalar(arg, t)?);

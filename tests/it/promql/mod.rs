@@ -16,6 +16,11 @@ use runner::Outcome;
 
 /// Failure messages shown per file.
 const FAILURES_SHOWN: usize = 3;
+
+/// `SONDE_PROMQL_VERBOSE=1` shows every failure instead of the first few.
+fn failures_shown() -> usize {
+    if std::env::var_os("SONDE_PROMQL_VERBOSE").is_some() { usize::MAX } else { FAILURES_SHOWN }
+}
 /// Longest failure message shown.
 const MESSAGE_CHARS: usize = 400;
 
@@ -97,7 +102,7 @@ impl FileReport {
             Outcome::Failed(message) => Some((line, message)),
             _ => None,
         });
-        for (line, message) in failures.take(FAILURES_SHOWN) {
+        for (line, message) in failures.take(failures_shown()) {
             text.push_str(&format!("    line {line}: {}\n", shorten(message)));
         }
         let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
