@@ -297,7 +297,7 @@ fn sort_by_label(ev: &Evaluator<'_>, args: &[Box<Expr>], t: i64, descending: boo
         names.push(ev.string(arg, t)?);
     }
     vector.sort_by(|a, b| {
-        let keyed = names.iter().map(|n| a.labels.get(n).unwrap_or("").cmp(b.labels.get(n).unwrap_or("")));
+        let keyed = names.iter().map(|n| natural_cmp(a.labels.get(n).unwrap_or(""), b.labels.get(n).unwrap_or("")));
         let order = keyed.fold(std::cmp::Ordering::Equal, |acc, o| acc.then(o)).then_with(|| a.labels.cmp(&b.labels));
         if descending { order.reverse() } else { order }
     });
@@ -331,4 +331,65 @@ fn histogram_quantile(ev: &Evaluator<'_>, args: &[Box<Expr>], t: i64) -> Result<
         out.push(InstantSample { labels, t, v });
     }
     Ok(StepValue::Vector(out))
+}
+
+/// Natural order, as upstream's `sort_by_label` uses: runs of digits compare
+/// as numbers (`cpu2` < `cpu10`, `1.2.3` < `1.11.3`), other runs as text.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let (number_a, rest_a) = split_run(a, true);
+                let (number_b, rest_b) = split_run(b, true);
+                let trimmed_a = trim_zeros(number_a);
+                let trimmed_b = trim_zeros(number_b);
+                let order = trimmed_a.len().cmp(&trimmed_b.len()).then_with(|| trimmed_a.cmp(trimmed_b));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (a, b) = (rest_a, rest_b);
+            }
+            _ => {
+                let (text_a, rest_a) = split_run(a, false);
+                let (text_b, rest_b) = split_run(b, false);
+                let order = text_a.cmp(text_b);
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (a, b) = (rest_a, rest_b);
+            }
+        }
+    }
+}
+
+/// The leading run of digits (or of non-digits) and the rest.
+fn split_run(text: &[u8], digits: bool) -> (&[u8], &[u8]) {
+    let end = text.iter().position(|c| c.is_ascii_digit() != digits).unwrap_or(text.len());
+    text.split_at(end)
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let start = digits.iter().position(|&c| c != b'0').unwrap_or(digits.len());
+    &digits[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn natural_order_compares_digit_runs_as_numbers() {
+        assert_eq!(natural_cmp("cpu2", "cpu10"), Less);
+        assert_eq!(natural_cmp("1.2.3", "1.11.3"), Less);
+        assert_eq!(natural_cmp("4m600", "4m1000"), Less);
+        assert_eq!(natural_cmp("a", "b"), Less);
+        assert_eq!(natural_cmp("x1", "x1"), Equal);
+        assert_eq!(natural_cmp("", "a"), Less);
+    }
 }
