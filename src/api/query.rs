@@ -133,6 +133,30 @@ fn finish(result: promql::QueryResult) -> Success<QueryData> {
     success
 }
 
+/// The request's parameters, tenant and `query` expression.
+fn query_request(
+    method: &Method,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Params, String, String), ApiError> {
+    let params = Params::from_request(method, query, headers, body);
+    let tenant = tenant(headers)?;
+    let expr = params
+        .get("query")
+        .ok_or_else(|| ApiError::bad_data("invalid parameter \"query\": query must not be empty"))?
+        .to_string();
+    Ok((params, tenant, expr))
+}
+
+/// A time parameter that must be present.
+fn required_time(params: &Params, key: &str) -> Result<i64, ApiError> {
+    match params.get(key) {
+        Some(_) => params.time(key, 0),
+        None => Err(ApiError::bad_data(format!("invalid parameter \"{key}\": cannot parse \"\" to a valid timestamp"))),
+    }
+}
+
 pub async fn instant(
     State(state): State<ApiState>,
     method: Method,
@@ -140,13 +164,9 @@ pub async fn instant(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<QueryData> {
-    let params = Params::from_request(&method, query.as_deref(), &headers, &body);
-    let tenant = tenant(&headers)?;
-    let expr = params
-        .get("query")
-        .ok_or_else(|| ApiError::bad_data("invalid parameter \"query\": query must not be empty"))?;
+    let (params, tenant, expr) = query_request(&method, query.as_deref(), &headers, &body)?;
     let time = params.time("time", now_millis())?;
-    let result = state.engine.instant(&tenant, expr, time).await.map_err(query_error)?;
+    let result = state.engine.instant(&tenant, &expr, time).await.map_err(query_error)?;
     Ok(finish(result))
 }
 
@@ -157,26 +177,14 @@ pub async fn range(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<QueryData> {
-    let params = Params::from_request(&method, query.as_deref(), &headers, &body);
-    let tenant = tenant(&headers)?;
-    let expr = params
-        .get("query")
-        .ok_or_else(|| ApiError::bad_data("invalid parameter \"query\": query must not be empty"))?;
-    let start = params
-        .get("start")
-        .map(|_| params.time("start", 0))
-        .transpose()?
-        .ok_or_else(|| ApiError::bad_data("invalid parameter \"start\": cannot parse \"\" to a valid timestamp"))?;
-    let end = params
-        .get("end")
-        .map(|_| params.time("end", 0))
-        .transpose()?
-        .ok_or_else(|| ApiError::bad_data("invalid parameter \"end\": cannot parse \"\" to a valid timestamp"))?;
+    let (params, tenant, expr) = query_request(&method, query.as_deref(), &headers, &body)?;
+    let start = required_time(&params, "start")?;
+    let end = required_time(&params, "end")?;
     if end < start {
         return Err(ApiError::bad_data("invalid parameter \"end\": end timestamp must not be before start time"));
     }
     let step = parse_step(params.get("step").unwrap_or(""))?;
-    let result = state.engine.range(&tenant, expr, start, end, step).await.map_err(query_error)?;
+    let result = state.engine.range(&tenant, &expr, start, end, step).await.map_err(query_error)?;
     Ok(finish(result))
 }
 

@@ -206,15 +206,8 @@ fn element_binop(op: BinaryOp, l: f64, r: f64) -> (f64, bool) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::series::Labels;
 
-    pub(crate) fn sample(pairs: &[(&str, &str)], v: f64) -> InstantSample {
-        InstantSample { labels: Labels::from_pairs(pairs.iter().copied()), t: 0, v }
-    }
-
-    pub(crate) fn strings(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    pub(crate) use crate::promql::aggregate::tests::{sample, strings};
 
     /// The result as (Prometheus notation, value) pairs.
     pub(crate) fn rows(result: Result<Operand, String>) -> Vec<(String, f64)> {
