@@ -117,6 +117,19 @@ impl<'a> AppendBatch<'a> {
     }
 
     /// Each finished series' labels and samples.
+    /// The labels and samples of the series at `index`.
+    pub fn series_at(&self, index: usize) -> (&[(&'a str, &'a str)], &[Sample]) {
+        let (label_start, sample_start) = match index {
+            0 => (0, 0),
+            _ => self.ends[index - 1],
+        };
+        let (label_end, sample_end) = self.ends[index];
+        (
+            &self.labels[label_start as usize..label_end as usize],
+            &self.samples[sample_start as usize..sample_end as usize],
+        )
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&[(&'a str, &'a str)], &[Sample])> + '_ {
         let mut label_start = 0usize;
         let mut sample_start = 0usize;

@@ -123,7 +123,23 @@ impl Tsdb {
             }
             ids.push(id);
         }
-        let stored = self.head.append_batch(batch, &ids, &mut outcome);
+        let mut gone = Vec::new();
+        let mut stored = self.head.append_batch(batch, &ids, &mut outcome, &mut gone);
+        if !gone.is_empty() {
+            // Hinted series collected since the hint was given: find or
+            // recreate them by their labels and append their samples now.
+            for &position in &gone {
+                let (labels, _) = batch.series_at(position);
+                let (id, created) = self.head.get_or_create(hash_pairs(labels.iter().copied()), labels);
+                if created {
+                    encoder.add(id as u64, labels.iter().copied());
+                    new_series.push(id);
+                }
+                ids[position] = id;
+            }
+            let retry = std::mem::take(&mut gone);
+            self.head.append_series(batch, &ids, retry, &mut outcome, &mut gone, &mut stored);
+        }
         if batch.refs_requested() {
             outcome.series_refs = ids.iter().map(|&id| u64::from(id) + 1).collect();
         }
@@ -236,4 +252,42 @@ impl Tsdb {
 fn overlaps(block: &Block, hints: &SelectHints) -> bool {
     // Block max time is exclusive.
     block.meta().min_time <= hints.maxt && block.meta().max_time > hints.mint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::Sample;
+
+    fn append_with_hint(tsdb: &Tsdb, t: i64, hint: u64) -> AppendOutcome {
+        let mut batch = AppendBatch::new();
+        batch.request_refs();
+        batch.push_label("__name__", "a");
+        batch.push_sample(Sample::new(t, 1.0));
+        batch.finish_series_with_hint(hint);
+        tsdb.append(&batch).unwrap()
+    }
+
+    #[test]
+    fn a_hint_to_a_collected_series_recreates_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let tsdb = Tsdb::open(dir.path(), TsdbOptions::default()).unwrap();
+        let first = append_with_hint(&tsdb, 1_000, 0);
+        let hint = first.series_refs[0];
+        tsdb.cut_head().unwrap();
+        assert_eq!(tsdb.head().num_series(), 0, "the cut collects the emptied series");
+
+        let later = 2 * 3_600_000 + 1_000;
+        let outcome = append_with_hint(&tsdb, later, hint);
+        assert_eq!(outcome.samples_appended, 1);
+        assert_ne!(outcome.series_refs[0], hint, "a collected id is never reused");
+        drop(tsdb);
+
+        // The recreated series reached the WAL before its sample.
+        let tsdb = Tsdb::open(dir.path(), TsdbOptions::default()).unwrap();
+        let hints = SelectHints::range(later, later);
+        let found = tsdb.select(&hints, &[Matcher::equal("__name__", "a")]).unwrap();
+        let samples: Vec<i64> = found.iter().flat_map(|s| s.chunks.iter().flat_map(|c| c.iter().map(|s| s.t))).collect();
+        assert_eq!(samples, vec![later]);
+    }
 }

@@ -10,13 +10,16 @@ impl Head {
     /// Ids of the batch's series that exist, `None` for new ones.
     /// A hint is the id plus one from an earlier append; ids are never
     /// reused while the process runs, so a hinted id that still exists is
-    /// that series and the label lookup is skipped.
+    /// that series and the label lookup is skipped. Whether it still exists
+    /// is checked by `append_batch` under the series' shard lock, where a
+    /// gone id is reported back instead of costing every series a second
+    /// lock here.
     pub fn resolve(&self, batch: &AppendBatch<'_>) -> Vec<Option<u32>> {
         batch
             .iter()
             .zip(batch.hints())
             .map(|((labels, _), hint)| {
-                let hinted = hint.checked_sub(1).and_then(|id| u32::try_from(id).ok()).filter(|&id| self.contains(id));
+                let hinted = hint.checked_sub(1).and_then(|id| u32::try_from(id).ok());
                 hinted.or_else(|| self.lookup(crate::series::hash_pairs(labels.iter().copied()), labels))
             })
             .collect()
@@ -27,17 +30,37 @@ impl Head {
     /// duplicates too — a retried request whose first attempt reached the
     /// head but failed to reach the WAL is then made durable by the retry.
     /// Refused samples are counted in `outcome` with a message naming the series.
+    /// Positions of series whose id no longer exists (a stale hint) go to
+    /// `gone`, their samples untouched, for the caller to resolve and retry.
     pub fn append_batch(
         &self,
         batch: &AppendBatch<'_>,
         ids: &[u32],
         outcome: &mut AppendOutcome,
+        gone: &mut Vec<usize>,
     ) -> Vec<(u32, Sample)> {
-        let bounds = self.bounds();
         let mut to_log = Vec::with_capacity(batch.sample_count());
-        for ((labels, samples), &id) in batch.iter().zip(ids) {
+        let positions = 0..ids.len();
+        self.append_series(batch, ids, positions, outcome, gone, &mut to_log);
+        to_log
+    }
+
+    /// Appends the series at `positions` of the batch to `to_log`'s samples.
+    pub fn append_series(
+        &self,
+        batch: &AppendBatch<'_>,
+        ids: &[u32],
+        positions: impl IntoIterator<Item = usize>,
+        outcome: &mut AppendOutcome,
+        gone: &mut Vec<usize>,
+        to_log: &mut Vec<(u32, Sample)>,
+    ) {
+        let bounds = self.bounds();
+        for position in positions {
+            let (labels, samples) = batch.series_at(position);
+            let id = ids[position];
             let mut max_in_order = None;
-            self.with_series(id, |series| {
+            let found = self.with_series(id, |series| {
                 for &sample in samples {
                     match series.append(sample, &bounds) {
                         Ok(accepted) => {
@@ -55,11 +78,13 @@ impl Head {
                     }
                 }
             });
+            if found.is_none() {
+                gone.push(position);
+            }
             if let Some(t) = max_in_order {
                 self.note_in_order_time(t);
             }
         }
-        to_log
     }
 
     /// Stores samples by series id, as WAL replay does.
@@ -107,7 +132,7 @@ mod tests {
         let mut outcome = AppendOutcome::default();
         let ids: Vec<u32> =
             batch.iter().map(|(labels, _)| head.get_or_create(hash_pairs(labels.iter().copied()), labels).0).collect();
-        head.append_batch(batch, &ids, &mut outcome);
+        head.append_batch(batch, &ids, &mut outcome, &mut Vec::new());
         outcome
     }
 

@@ -198,11 +198,7 @@ impl Head {
         self.num_series.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Runs `f` on a series under its shard's lock.
-    pub fn contains(&self, id: u32) -> bool {
-        self.shards[Self::shard_of_id(id)].lock().series.contains_key(&id)
-    }
-
+    /// Runs `f` on a series under its shard's lock; `None` when it is gone.
     pub fn with_series<R>(&self, id: u32, f: impl FnOnce(&mut MemSeries) -> R) -> Option<R> {
         let mut shard = self.shards[Self::shard_of_id(id)].lock();
         shard.series.get_mut(&id).map(f)
