@@ -29,6 +29,17 @@ pub enum CheckCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check rule files (like `promtool check rules`).
+    Rules {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Linting checks: duplicate-rules, all or none.
+        #[arg(long, default_value = "duplicate-rules")]
+        lint: String,
+        /// Make lint errors exit with status 3.
+        #[arg(long = "lint-fatal")]
+        lint_fatal: bool,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -91,6 +102,27 @@ pub struct AllArgs {
     #[arg(long = "scrape.discovery-reload-interval", default_value = "5s")]
     pub discovery_reload_interval: String,
 
+    /// The URL under which Sonde is reachable, for links in alerts
+    /// (default: http://<hostname>:<port>).
+    #[arg(long = "web.external-url")]
+    pub external_url: Option<String>,
+
+    /// How far back `ALERTS_FOR_STATE` is read to restore alerts' `for` state after a start.
+    #[arg(long = "rules.alert.for-outage-tolerance", default_value = "1h")]
+    pub for_outage_tolerance: String,
+
+    /// The least time an alert with `for` stays pending after its state is restored.
+    #[arg(long = "rules.alert.for-grace-period", default_value = "10m")]
+    pub for_grace_period: String,
+
+    /// How often a firing alert is re-sent to the Alertmanagers.
+    #[arg(long = "rules.alert.resend-delay", default_value = "1m")]
+    pub resend_delay: String,
+
+    /// Alerts waiting to be sent, at most; the oldest are dropped beyond it.
+    #[arg(long = "alertmanager.notification-queue-capacity", default_value = "10000")]
+    pub notification_queue_capacity: usize,
+
     /// Log level: debug, info, warn, error.
     #[arg(long = "log.level", default_value = "info")]
     pub log_level: String,
@@ -112,6 +144,11 @@ impl AllArgs {
             ("web.enable-admin-api", self.enable_admin_api.to_string()),
             ("web.enable-remote-write-receiver", "true".to_string()),
             ("scrape.discovery-reload-interval", self.discovery_reload_interval.clone()),
+            ("web.external-url", self.external_url.clone().unwrap_or_default()),
+            ("rules.alert.for-outage-tolerance", self.for_outage_tolerance.clone()),
+            ("rules.alert.for-grace-period", self.for_grace_period.clone()),
+            ("rules.alert.resend-delay", self.resend_delay.clone()),
+            ("alertmanager.notification-queue-capacity", self.notification_queue_capacity.to_string()),
             ("log.level", self.log_level.clone()),
         ];
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -16,5 +16,8 @@ fn main() -> ExitCode {
             }
         },
         Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
+        Command::Check(CheckCommand::Rules { files, lint, lint_fatal }) => {
+            sonde::roles::check::rules(&files, &lint, lint_fatal)
+        }
     }
 }

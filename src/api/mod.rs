@@ -9,6 +9,7 @@ mod lifecycle;
 mod params;
 mod query;
 mod response;
+mod rules;
 mod series;
 mod status;
 mod targets;
@@ -61,6 +62,10 @@ pub struct ApiState {
     pub lifecycle: Option<Arc<Lifecycle>>,
     /// The scrape manager, where this node scrapes.
     pub scrape: Option<Arc<crate::scrape::ScrapeManager>>,
+    /// The rule manager, where this node evaluates rules.
+    pub rules: Option<Arc<crate::rules::RuleManager>>,
+    /// Where alerts go, where this node sends them.
+    pub notifier: Option<Arc<crate::notifier::Notifier>>,
 }
 
 /// Every route this module serves.
@@ -73,6 +78,9 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/targets", get(targets::targets))
         .route("/api/v1/targets/metadata", get(targets::targets_metadata))
         .route("/api/v1/scrape_pools", get(targets::scrape_pools))
+        .route("/api/v1/rules", get(rules::rules))
+        .route("/api/v1/alerts", get(rules::alerts))
+        .route("/api/v1/alertmanagers", get(rules::alertmanagers))
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(series::label_names).post(series::label_names))
         .route("/api/v1/label/{name}/values", get(series::label_values))

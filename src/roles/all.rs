@@ -10,6 +10,8 @@ use crate::api::{self, ApiState, Lifecycle, NodeInfo};
 use crate::cli::AllArgs;
 use crate::config::{ByteSize, Config, Duration};
 use crate::discovery::DiscoveryManager;
+use crate::notifier::Notifier;
+use crate::rules::{GroupDefaults, RuleContext, RuleManager, RuleOptions};
 use crate::scrape::ScrapeManager;
 use crate::tsdb::{Storage, TsdbOptions};
 use crate::{ingest, telemetry};
@@ -77,6 +79,8 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     telemetry::register(crate::tsdb::metrics::register);
     telemetry::register(crate::ingest::metrics::register);
     telemetry::register(crate::scrape::register_metrics);
+    telemetry::register(crate::rules::register_metrics);
+    telemetry::register(crate::notifier::register_metrics);
     let for_metrics = storage.clone();
     telemetry::on_scrape(move || crate::tsdb::metrics::refresh(&for_metrics));
     spawn_maintenance(storage.clone(), maintenance_interval);
@@ -95,8 +99,30 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         .to_std();
     let scrape = Arc::new(ScrapeManager::new(storage.clone(), offset_seed(&config)));
     let discovery = Arc::new(DiscoveryManager::new(throttle));
-    let reloader = Arc::new(Reloader { args: args.clone(), info: info.clone(), scrape: scrape.clone(), discovery });
+    let engine = Arc::new(crate::promql::Engine::new(storage.clone(), crate::promql::EngineOptions::default()));
+    let notifier = Notifier::new(args.notification_queue_capacity, &format!("Sonde/{}", env!("CARGO_PKG_VERSION")));
+    tokio::spawn(notifier.clone().run());
+    let rules = Arc::new(RuleManager::new(Arc::new(RuleContext {
+        engine: engine.clone(),
+        queryable: storage.clone(),
+        appender: storage.clone(),
+        notifier: Some(notifier.clone()),
+        tenant: crate::series::DEFAULT_TENANT.to_string(),
+        external_url: external_url(&args),
+        options: rule_options(&args)?,
+        external_labels: Default::default(),
+    })));
+    let reloader = Arc::new(Reloader {
+        args: args.clone(),
+        info: info.clone(),
+        scrape: scrape.clone(),
+        discovery,
+        rules: rules.clone(),
+        notifier: notifier.clone(),
+        alertmanager_discovery: Arc::new(DiscoveryManager::new(throttle)),
+    });
     reloader.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
+    tokio::spawn(feed_alertmanagers(reloader.clone()));
     tokio::spawn(feed_targets(reloader.clone()));
     tokio::spawn(reload_on_sighup(reloader.clone()));
     let lifecycle = args.enable_lifecycle.then(|| {
@@ -112,7 +138,6 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     let max_write_bytes = ByteSize::parse(&args.max_write_bytes)
         .map_err(|e| anyhow!("invalid --web.remote-write.max-decoded-bytes: {e}"))?
         .bytes() as usize;
-    let engine = Arc::new(crate::promql::Engine::new(storage.clone(), crate::promql::EngineOptions::default()));
     let state = ApiState {
         queryable: storage.clone(),
         engine,
@@ -121,6 +146,8 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         info,
         lifecycle,
         scrape: Some(scrape.clone()),
+        rules: Some(rules.clone()),
+        notifier: Some(notifier.clone()),
     };
     let app = api::router(state).merge(ingest::router(storage.clone(), max_write_bytes));
 
@@ -131,6 +158,8 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
     tracing::info!("shutting down; syncing the WAL");
     reloader.discovery.stop();
+    reloader.alertmanager_discovery.stop();
+    rules.stop().await;
     scrape.shutdown().await;
     tokio::task::spawn_blocking(move || storage.sync()).await??;
     Ok(())
@@ -158,12 +187,34 @@ fn offset_seed(config: &Config) -> u64 {
     crate::series::hash_pairs(pairs)
 }
 
-/// Applies (re)loaded configurations to discovery and scraping.
+/// `--web.external-url`, or Prometheus' default `http://<hostname>:<port>`.
+fn external_url(args: &AllArgs) -> String {
+    if let Some(url) = &args.external_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let port = args.listen_address.rsplit_once(':').map_or("9090", |(_, port)| port);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    let host = if host.is_empty() { "localhost".to_string() } else { host };
+    format!("http://{host}:{port}")
+}
+
+fn rule_options(args: &AllArgs) -> Result<RuleOptions> {
+    Ok(RuleOptions {
+        resend_delay_ms: parse_duration("rules.alert.resend-delay", &args.resend_delay)?,
+        for_outage_tolerance_ms: parse_duration("rules.alert.for-outage-tolerance", &args.for_outage_tolerance)?,
+        for_grace_period_ms: parse_duration("rules.alert.for-grace-period", &args.for_grace_period)?,
+    })
+}
+
+/// Applies (re)loaded configurations to discovery, scraping, rules and alerting.
 struct Reloader {
     args: AllArgs,
     info: Arc<NodeInfo>,
     scrape: Arc<ScrapeManager>,
     discovery: Arc<DiscoveryManager>,
+    rules: Arc<RuleManager>,
+    notifier: Arc<Notifier>,
+    alertmanager_discovery: Arc<DiscoveryManager>,
 }
 
 impl Reloader {
@@ -191,8 +242,28 @@ impl Reloader {
         let jobs = config.all_scrape_configs().map_err(|e| e.to_string())?;
         let discovery: Vec<_> = jobs.iter().map(|job| (job.job_name.clone(), job.discovery.clone())).collect();
         DiscoveryManager::check(&discovery)?;
+        let alertmanagers: Vec<_> = config
+            .alerting
+            .alertmanagers
+            .iter()
+            .enumerate()
+            .map(|(index, am)| (Notifier::set_key(index), am.discovery.clone()))
+            .collect();
+        DiscoveryManager::check(&alertmanagers)?;
+        let rule_files = expand_rule_files(config)?;
+        let defaults = GroupDefaults {
+            interval_ms: config.global.evaluation_interval.milliseconds() as i64,
+            query_offset_ms: config.global.rule_query_offset.milliseconds() as i64,
+        };
+        RuleManager::check(&rule_files, defaults)?;
+        let external_labels: std::collections::BTreeMap<String, String> =
+            config.global.external_labels.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        self.notifier.apply(&config.alerting, external_labels.clone(), config.global.validation_scheme())?;
+        *self.rules.context().external_labels.write() = external_labels;
         self.scrape.apply(jobs).await.map_err(|e| e.to_string())?;
-        self.discovery.apply(discovery)
+        self.discovery.apply(discovery)?;
+        self.alertmanager_discovery.apply(alertmanagers)?;
+        self.rules.update(&rule_files, defaults).await
     }
 }
 
@@ -203,6 +274,27 @@ async fn feed_targets(reloader: Arc<Reloader>) {
             reloader.scrape.sync(&job, groups).await;
         }
     }
+}
+
+/// Hands discovered Alertmanagers to the notifier.
+async fn feed_alertmanagers(reloader: Arc<Reloader>) {
+    loop {
+        for (key, groups) in reloader.alertmanager_discovery.next_updates().await {
+            reloader.notifier.sync(&key, &groups);
+        }
+    }
+}
+
+/// The files the `rule_files` globs match now.
+fn expand_rule_files(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut files = Vec::new();
+    for pattern in &config.rule_files {
+        let matched = crate::config::expand_glob(pattern).map_err(|e| format!("rule_files: {e}"))?;
+        files.extend(matched);
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 async fn reload_on_sighup(reloader: Arc<Reloader>) {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::{CheckReport, check_config};
+use crate::rules::{Lint, check_rules};
 
 pub fn config(files: &[PathBuf]) -> ExitCode {
     let mut failed = false;
@@ -18,4 +19,18 @@ pub fn config(files: &[PathBuf]) -> ExitCode {
         }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// `sonde check rules FILE…` with promtool's output and exit codes.
+pub fn rules(files: &[PathBuf], lint: &str, lint_fatal: bool) -> ExitCode {
+    let lint = match lint {
+        "duplicate-rules" | "all" => Lint::DuplicateRules,
+        "none" => Lint::None,
+        other => {
+            eprintln!("unknown lint {other:?}; use duplicate-rules, all or none");
+            return ExitCode::from(1);
+        }
+    };
+    let code = check_rules(files, lint, lint_fatal, &mut std::io::stdout(), &mut std::io::stderr());
+    ExitCode::from(code as u8)
 }

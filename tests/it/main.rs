@@ -6,6 +6,7 @@ mod exporter;
 mod promql;
 mod query_api;
 mod remote_write;
+mod rules;
 mod scrape;
 mod scrape_upstream;
 mod support;
