@@ -3,6 +3,7 @@
 //! `docs/architecture.md`.
 
 pub mod api;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod discovery;

@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::value::{Object, Value};
+use crate::calendar::{civil_from_days, is_leap_year};
 
 const NANOS: i64 = 1_000_000_000;
 const MONTHS: [&str; 12] = [
@@ -49,24 +50,6 @@ struct Civil {
     nanos: u32,
     weekday: usize,
     yday: u32,
-}
-
-/// Days since 1970-01-01 to (year, month, day), after H. Hinnant.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
 impl GoTime {
@@ -114,7 +97,7 @@ impl GoTime {
         let in_day = secs.rem_euclid(86_400) as u32;
         let (year, month, day) = civil_from_days(days);
         let cumulative = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-        let yday = cumulative[month as usize - 1] + day + u32::from(month > 2 && is_leap(year));
+        let yday = cumulative[month as usize - 1] + day + u32::from(month > 2 && is_leap_year(year));
         Civil {
             year,
             month,

@@ -4,10 +4,7 @@
 //! towards zero to whole seconds first. Proleptic Gregorian calendar.
 
 const SECONDS_PER_DAY: i64 = 86_400;
-/// Days from 0000-03-01 to 1970-01-01; counting years from March puts the
-/// leap day last, which keeps the month arithmetic uniform.
-const EPOCH_FROM_MARCH_ZERO: i64 = 719_468;
-const DAYS_PER_ERA: i64 = 146_097;
+use crate::calendar::{civil_from_days, is_leap_year};
 
 /// A calendar date and time of day in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,25 +72,6 @@ pub fn date_function(name: &str, unix_seconds: f64) -> Option<f64> {
         _ => return None,
     };
     Some(CivilTime::from_unix_seconds(unix_seconds).as_ref().map_or(f64::NAN, part))
-}
-
-/// (year, month, day) of the day `days` after 1970-01-01, by counting whole
-/// 400-year eras (which repeat exactly) and then years from March 1st.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let shifted = days + EPOCH_FROM_MARCH_ZERO;
-    let era = shifted.div_euclid(DAYS_PER_ERA);
-    let day_of_era = shifted.rem_euclid(DAYS_PER_ERA);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_march_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let march_month = (5 * day_of_march_year + 2) / 153;
-    let day = (day_of_march_year - (153 * march_month + 2) / 5 + 1) as u32;
-    let month = if march_month < 10 { march_month + 3 } else { march_month - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
 /// Days of `year` before the first of `month`.
