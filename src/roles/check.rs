@@ -23,14 +23,10 @@ pub fn config(files: &[PathBuf]) -> ExitCode {
 
 /// `sonde check rules FILE…` with promtool's output and exit codes.
 pub fn rules(files: &[PathBuf], lint: &str, lint_fatal: bool) -> ExitCode {
-    let lint = match lint {
-        "duplicate-rules" | "all" => Lint::DuplicateRules,
-        "none" => Lint::None,
-        other => {
-            eprintln!("unknown lint {other:?}; use duplicate-rules, all or none");
-            return ExitCode::from(1);
-        }
-    };
+    let (lint, warnings) = Lint::from_flag(lint);
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
     let code = check_rules(files, lint, lint_fatal, &mut std::io::stdout(), &mut std::io::stderr());
     ExitCode::from(code as u8)
 }

@@ -1,122 +1,147 @@
-//! `sonde check rules FILE…`, with `promtool check rules`' output: each
-//! file's problems or its rule count, the duplicate-rule lint, and exit
-//! code 1 on errors (3 for lint failures with `--lint-fatal`).
+//! `check rules`: checks rule files and reports as `promtool check rules` of
+//! Prometheus 3.x does (prometheus/prometheus cmd/promtool/main.go
+//! `CheckRules`): per file `Checking <file>` on stdout, then either the errors
+//! under `  FAILED:` on stderr, or the lint failure, or `  SUCCESS: <n> rules
+//! found`; exit code 0, 1 for errors, 3 for lint failures with `--lint-fatal`.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::file::{RuleFile, parse_rule_file};
+use super::file::{ParseOptions, RuleFile, read_rule_file};
+use super::lint::{duplicate_rules, duplicates_message};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub const SUCCESS_EXIT_CODE: i32 = 0;
+pub const FAILURE_EXIT_CODE: i32 = 1;
+/// One or more lint problems, with `--lint-fatal`.
+pub const LINT_EXIT_CODE: i32 = 3;
+
+/// Which lints run (`--lint`); promtool's default is `duplicate-rules`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Lint {
+    None,
     #[default]
     DuplicateRules,
-    None,
+    All,
 }
 
+impl Lint {
+    /// Reads the comma-separated `--lint` value; unknown options come back as
+    /// the warnings promtool prints on stdout.
+    pub fn from_flag(value: &str) -> (Lint, Vec<String>) {
+        let mut lint = Lint::None;
+        let mut warnings = Vec::new();
+        if value.is_empty() {
+            return (lint, warnings);
+        }
+        for option in value.split(',') {
+            match option {
+                "all" => lint = Lint::All,
+                "duplicate-rules" if lint != Lint::All => lint = Lint::DuplicateRules,
+                "duplicate-rules" | "none" => {}
+                _ => warnings.push(format!("WARNING: unknown lint option: {}", super::error::go_quote(option))),
+            }
+        }
+        (lint, warnings)
+    }
+
+    fn duplicate_rules(self) -> bool {
+        self != Lint::None
+    }
+}
+
+/// Everything `check rules` can be told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    pub lint: Lint,
+    /// Exit with [`LINT_EXIT_CODE`] when only lints failed (`--lint-fatal`).
+    pub lint_fatal: bool,
+    pub parse: ParseOptions,
+}
+
+/// Checks `files` with Prometheus 3.x name validation, writing promtool's
+/// report; returns the exit code.
 pub fn check_rules(files: &[PathBuf], lint: Lint, lint_fatal: bool, out: &mut impl Write, err: &mut impl Write) -> i32 {
-    let (mut failed, mut lint_failed) = (false, false);
-    for path in files {
-        let name = path.display().to_string();
-        let _ = writeln!(out, "Checking {name}");
-        let parsed = std::fs::read_to_string(path)
-            .map_err(|e| vec![format!("{name}: {e}")])
-            .and_then(|text| parse_rule_file(&name, &text));
-        let file = match parsed {
-            Ok(file) => file,
-            Err(problems) => {
-                failed = true;
-                let _ = writeln!(err, "  FAILED:");
-                for problem in problems {
-                    let _ = writeln!(err, "{problem}");
-                }
-                continue;
+    check_rules_with(files, &CheckOptions { lint, lint_fatal, parse: ParseOptions::default() }, out, err)
+}
+
+/// Like [`check_rules`], with every option.
+pub fn check_rules_with(files: &[PathBuf], options: &CheckOptions, out: &mut impl Write, err: &mut impl Write) -> i32 {
+    if files.is_empty() {
+        let _ = writeln!(err, "no rule files given");
+        return FAILURE_EXIT_CODE;
+    }
+    let mut outcome = Outcome::default();
+    for file in files {
+        outcome.add(check_file(file, options, out, err));
+    }
+    outcome.exit_code(options.lint_fatal)
+}
+
+/// How one file fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileOutcome {
+    Valid,
+    LintFailed,
+    Invalid,
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    failed: bool,
+    has_errors: bool,
+}
+
+impl Outcome {
+    fn add(&mut self, file: FileOutcome) {
+        self.failed |= file != FileOutcome::Valid;
+        self.has_errors |= file == FileOutcome::Invalid;
+    }
+
+    fn exit_code(&self, lint_fatal: bool) -> i32 {
+        match (self.failed, self.has_errors) {
+            (true, true) => FAILURE_EXIT_CODE,
+            (true, false) if lint_fatal => LINT_EXIT_CODE,
+            _ => SUCCESS_EXIT_CODE,
+        }
+    }
+}
+
+// Write errors on the report streams are ignored, as promtool's fmt.Print calls do.
+fn check_file(file: &Path, options: &CheckOptions, out: &mut impl Write, err: &mut impl Write) -> FileOutcome {
+    let _ = writeln!(out, "Checking {}", file.display());
+    let rules = match read_rule_file(file, &options.parse) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            let _ = writeln!(err, "  FAILED:");
+            for error in errors {
+                let _ = writeln!(err, "{error}");
             }
-        };
-        if lint == Lint::DuplicateRules {
-            let duplicates = duplicates(&file);
-            if !duplicates.is_empty() {
-                lint_failed = true;
-                let _ = writeln!(err, "  FAILED:");
-                let _ = writeln!(err, "{}", duplicate_message(&duplicates));
-            }
+            // 3.x prints no blank line after parse errors.
+            return FileOutcome::Invalid;
         }
-        let count: usize = file.groups.iter().map(|g| g.rules.len()).sum();
-        let _ = writeln!(out, "  SUCCESS: {count} rules found");
-        let _ = writeln!(out);
-    }
-    if failed {
-        1
-    } else if lint_failed && lint_fatal {
-        3
-    } else {
-        0
-    }
+    };
+    let outcome = match lint_problems(&rules, options.lint) {
+        Some(message) => {
+            let _ = writeln!(err, "  FAILED:\n{message}");
+            FileOutcome::LintFailed
+        }
+        None => {
+            let _ = writeln!(out, "  SUCCESS: {} rules found", rule_count(&rules));
+            FileOutcome::Valid
+        }
+    };
+    let _ = writeln!(out);
+    outcome
 }
 
-type RuleKey = (String, BTreeMap<String, String>);
-
-/// Rules with the same name and labels, each listed once.
-fn duplicates(file: &RuleFile) -> Vec<RuleKey> {
-    let mut counts: BTreeMap<RuleKey, usize> = BTreeMap::new();
-    for group in &file.groups {
-        for rule in &group.rules {
-            let mut labels = group.labels.clone();
-            labels.extend(rule.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-            *counts.entry((rule.name().to_string(), labels)).or_default() += 1;
-        }
+fn lint_problems(rules: &RuleFile, lint: Lint) -> Option<String> {
+    if !lint.duplicate_rules() {
+        return None;
     }
-    counts.into_iter().filter(|(_, n)| *n > 1).map(|(key, _)| key).collect()
+    let duplicates = duplicate_rules(rules);
+    (!duplicates.is_empty()).then(|| duplicates_message(&duplicates))
 }
 
-fn duplicate_message(duplicates: &[RuleKey]) -> String {
-    let mut message = format!("lint error {} duplicate rule(s) found.\n", duplicates.len());
-    for (name, labels) in duplicates {
-        message.push_str(&format!("Metric: {name}\nLabel(s):\n"));
-        for (k, v) in labels {
-            message.push_str(&format!("\t{k}: {v}\n"));
-        }
-    }
-    message.push_str("Might cause inconsistency while recording expressions");
-    message
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(text: &str, lint_fatal: bool) -> (i32, String, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("rules.yml");
-        std::fs::write(&path, text).unwrap();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = check_rules(&[path.clone()], Lint::DuplicateRules, lint_fatal, &mut out, &mut err);
-        let name = path.display().to_string();
-        let clean = |b: Vec<u8>| String::from_utf8(b).unwrap().replace(&name, "FILE");
-        (code, clean(out), clean(err))
-    }
-
-    #[test]
-    fn success_counts_rules() {
-        let (code, out, err) = run("groups:\n- name: a\n  rules:\n  - record: r\n    expr: up\n  - alert: A\n    expr: up == 0\n", false);
-        assert_eq!((code, out.as_str(), err.as_str()), (0, "Checking FILE\n  SUCCESS: 2 rules found\n\n", ""));
-    }
-
-    #[test]
-    fn failures_list_problems() {
-        let (code, out, err) = run("groups:\n- name: a\n  rules:\n  - record: r\n", false);
-        assert_eq!(code, 1);
-        assert_eq!(out, "Checking FILE\n");
-        assert_eq!(err, "  FAILED:\nFILE: group \"a\", rule 1, \"r\": field 'expr' must be set in rule\n");
-    }
-
-    #[test]
-    fn duplicates_are_a_lint_error() {
-        let text = "groups:\n- name: a\n  rules:\n  - record: r\n    expr: up\n    labels: {x: y}\n- name: b\n  rules:\n  - record: r\n    expr: up\n    labels: {x: y}\n";
-        let (code, _, err) = run(text, false);
-        assert_eq!(code, 0);
-        assert_eq!(err, "  FAILED:\nlint error 1 duplicate rule(s) found.\nMetric: r\nLabel(s):\n\tx: y\nMight cause inconsistency while recording expressions\n");
-        assert_eq!(run(text, true).0, 3);
-    }
+fn rule_count(rules: &RuleFile) -> usize {
+    rules.groups.iter().map(|group| group.rules.len()).sum()
 }

@@ -25,16 +25,12 @@ impl Expander {
     pub fn new(external_labels: &BTreeMap<String, String>, external_url: &str, query: Option<QueryFn>) -> Self {
         let mut funcs = prometheus_funcs();
         funcs.extend(&url_funcs(external_url));
+        funcs.extend(&super::template_check::missing_funcs());
         if let Some(query) = query {
             funcs.extend(&query_funcs(query));
         }
         let external_labels = Value::string_map(external_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Expander { external_labels, external_url: external_url.to_string(), funcs }
-    }
-
-    /// The functions rule templates may call, for checking templates.
-    pub fn funcs(&self) -> &FuncMap {
-        &self.funcs
     }
 
     /// Expands `text` for one sample of rule `rule`; errors become the text.
@@ -62,15 +58,6 @@ impl Expander {
         tracing::warn!(template = name, %error, "expanding alert template failed");
         format!("<error expanding template: {error}>")
     }
-}
-
-/// Checks that `text` parses as a rule template (`promtool check rules`).
-pub fn check_template(rule: &str, text: &str) -> Result<(), String> {
-    let name = format!("__alert_{rule}");
-    let funcs = Expander::new(&BTreeMap::new(), "", Some(Arc::new(|_: &str| Ok(Vec::new())))).funcs;
-    let mut template =
-        Template::new(name).with_funcs(&funcs).with_missing_key(MissingKey::Zero).with_vars(&ALERT_VARS);
-    template.parse_text(text).map_err(|e| e.to_string())
 }
 
 /// The template `query` function: an instant query at the evaluation time.
@@ -126,7 +113,5 @@ mod tests {
         let expander = Expander::new(&BTreeMap::new(), "", None);
         let got = expander.expand("HighLoad", "{{ nosuch }}", &BTreeMap::new(), 1.0);
         assert!(got.starts_with("<error expanding template: error parsing template __alert_HighLoad: "), "{got}");
-        assert!(check_template("HighLoad", "{{ nosuch }}").is_err());
-        assert!(check_template("HighLoad", "{{ with query \"up\" }}{{ . | first | value }}{{ end }}").is_ok());
     }
 }

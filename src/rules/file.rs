@@ -1,191 +1,165 @@
-//! Prometheus' rule file format (`model/rulefmt`): decoded strictly (an
-//! unknown key is an error), then checked with every problem reported in
-//! Prometheus' words, each prefixed with the file and naming the group and
-//! rule.
+//! Rule files: the groups of recording and alerting rules in one YAML file,
+//! read and checked as Prometheus 3.x reads them (prometheus/prometheus
+//! model/rulefmt/rulefmt.go `Parse` and `ParseFile`), with every problem reported
+//! in Prometheus' words.
 
 use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
 
-use serde::Deserialize;
+use crate::config::{Duration, ValidationScheme};
 
-use crate::config::Duration;
+use super::decode::{RawGroup, RawRule, decode};
+use super::error::{Error, FileError};
+use super::validate::validate;
+use super::yaml;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The rule groups of one file, in file order. An empty file has none.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleFile {
-    #[serde(default)]
     pub groups: Vec<RuleGroup>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Rules evaluated one after another at a common interval.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleGroup {
-    #[serde(default)]
+    /// Unique within its file, never empty.
     pub name: String,
-    #[serde(default)]
+    /// `None` when absent or zero: use `global.evaluation_interval`.
     pub interval: Option<Duration>,
-    #[serde(default)]
+    /// `None` when absent: use `global.rule_query_offset`. A zero offset given
+    /// here is kept, since it overrides the global one.
     pub query_offset: Option<Duration>,
-    #[serde(default)]
+    /// Most series or alerts a rule may produce; 0 (also for negative values in
+    /// the file) means no limit.
     pub limit: usize,
-    /// Labels set on every rule of the group (a rule's own win).
-    #[serde(default)]
+    /// Labels added to every rule's output, beneath the rule's own labels.
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
     pub rules: Vec<RuleDef>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One recording (`record`) or alerting (`alert`) rule; exactly one is set.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleDef {
-    #[serde(default)]
     pub record: Option<String>,
-    #[serde(default)]
     pub alert: Option<String>,
-    #[serde(default)]
+    /// PromQL text as written; it parses.
     pub expr: String,
-    #[serde(default, rename = "for")]
+    /// How long an alert stays pending before it fires; zero for recording rules.
     pub for_: Duration,
-    #[serde(default)]
+    /// How long an alert keeps firing after its condition clears.
     pub keep_firing_for: Duration,
-    #[serde(default)]
+    /// Literal for recording rules; templates for alerting rules.
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
+    /// Templates; alerting rules only.
     pub annotations: BTreeMap<String, String>,
 }
 
 impl RuleDef {
-    /// The alert or record name.
+    /// The alert name or, for a recording rule, the recorded metric name.
     pub fn name(&self) -> &str {
         self.alert.as_deref().or(self.record.as_deref()).unwrap_or("")
     }
-}
 
-/// Parses and checks a rule file; `file` prefixes every problem.
-pub fn parse_rule_file(file: &str, text: &str) -> Result<RuleFile, Vec<String>> {
-    if text.trim().lines().all(|line| line.trim().is_empty() || line.trim_start().starts_with('#')) {
-        return Ok(RuleFile::default());
-    }
-    let parsed: Option<RuleFile> = serde_saphyr::from_str(text).map_err(|e| vec![format!("{file}: {e}")])?;
-    let parsed = parsed.unwrap_or_default();
-    let problems: Vec<String> = validate(&parsed).into_iter().map(|p| format!("{file}: {p}")).collect();
-    match problems.is_empty() {
-        true => Ok(parsed),
-        false => Err(problems),
+    pub fn is_alert(&self) -> bool {
+        self.alert.is_some()
     }
 }
 
-fn validate(file: &RuleFile) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for group in &file.groups {
-        if group.name.is_empty() {
-            problems.push("Groupname must not be empty".to_string());
-        } else if !seen.insert(group.name.as_str()) {
-            problems.push(format!("groupname: {:?} is repeated in the same file", group.name));
-        }
-        for name in group.labels.keys() {
-            if name.is_empty() || name == crate::series::METRIC_NAME {
-                problems.push(format!("invalid label name: {name}"));
-            }
-        }
-        for (index, rule) in group.rules.iter().enumerate() {
-            for problem in validate_rule(rule) {
-                problems.push(format!("group {:?}, rule {}, {:?}: {problem}", group.name, index + 1, rule.name()));
-            }
-        }
-    }
-    problems
+/// How strictly to read a rule file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Accept keys Prometheus does not know (promtool's `--ignore-unknown-fields`).
+    pub ignore_unknown_fields: bool,
+    /// How label and recorded metric names are checked (3.x: UTF-8; 2.x: legacy).
+    pub name_validation: ValidationScheme,
 }
 
-fn validate_rule(rule: &RuleDef) -> Vec<String> {
-    let mut problems = Vec::new();
-    match (&rule.record, &rule.alert) {
-        (Some(_), Some(_)) => problems.push("only one of 'record' and 'alert' must be set".to_string()),
-        (None, None) => problems.push("one of 'record' or 'alert' must be set".to_string()),
-        _ => {}
-    }
-    if rule.expr.is_empty() {
-        problems.push("field 'expr' must be set in rule".to_string());
-    } else if let Err(e) = crate::promql::parse(&rule.expr) {
-        problems.push(format!("could not parse expression: {e}"));
-    }
-    if let Some(record) = &rule.record {
-        if !rule.annotations.is_empty() {
-            problems.push("invalid field 'annotations' in recording rule".to_string());
-        }
-        if !rule.for_.is_zero() {
-            problems.push("invalid field 'for' in recording rule".to_string());
-        }
-        if !rule.keep_firing_for.is_zero() {
-            problems.push("invalid field 'keep_firing_for' in recording rule".to_string());
-        }
-        if record.is_empty() {
-            problems.push(format!("invalid recording rule name: {record}"));
-        } else if record.contains(['{', '}']) {
-            problems.push(format!("braces present in the recording rule name; should it be in expr?: {record}"));
-        }
-    }
-    if rule.alert.as_deref() == Some("") {
-        problems.push("one of 'record' or 'alert' must be set".to_string());
-    }
-    for name in rule.labels.keys() {
-        if name.is_empty() || name == crate::series::METRIC_NAME {
-            problems.push(format!("invalid label name: {name}"));
-        }
-    }
-    for name in rule.annotations.keys() {
-        if name.is_empty() {
-            problems.push(format!("invalid annotation name: {name}"));
-        }
-    }
-    if let Some(alert) = &rule.alert {
-        for (name, text) in &rule.labels {
-            if let Err(e) = super::expand::check_template(alert, text) {
-                problems.push(format!("label {name:?}: {e}"));
-            }
-        }
-        for (name, text) in &rule.annotations {
-            if let Err(e) = super::expand::check_template(alert, text) {
-                problems.push(format!("annotation {name:?}: {e}"));
-            }
-        }
-    }
-    problems
+/// Reads rule file text with Prometheus 3.x defaults. Every error is returned,
+/// each as `<path_for_messages>: <error>`.
+pub fn parse_rule_file(path_for_messages: &str, text: &str) -> Result<RuleFile, Vec<String>> {
+    parse_rules(text, &ParseOptions::default()).map_err(|errors| {
+        errors.into_iter().map(|error| FileError { file: path_for_messages.to_string(), error }.to_string()).collect()
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn good_files_parse() {
-        let text = "groups:\n- name: node\n  interval: 30s\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n  - alert: InstanceDown\n    expr: up == 0\n    for: 5m\n    labels: {severity: page}\n    annotations: {summary: '{{ $labels.instance }} down'}\n";
-        let file = parse_rule_file("r.yml", text).unwrap();
-        assert_eq!(file.groups[0].rules.len(), 2);
-        assert_eq!(file.groups[0].rules[1].for_.milliseconds(), 300_000);
-        assert_eq!(parse_rule_file("r.yml", "# nothing\n").unwrap(), RuleFile::default());
+/// Reads rule file text. YAML errors come alone (as Prometheus stops there);
+/// otherwise every validation error is returned.
+pub fn parse_rules(text: &str, options: &ParseOptions) -> Result<RuleFile, Vec<Error>> {
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        // Prometheus decodes twice and both decodings fail.
+        Err(message) => return Err(vec![Error::Yaml(message.clone()), Error::Yaml(message)]),
+    };
+    let groups = decode(root.as_ref(), !options.ignore_unknown_fields)
+        .map_err(|messages| messages.into_iter().map(Error::Yaml).collect::<Vec<_>>())?;
+    let errors = validate(&groups, options.name_validation);
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    Ok(RuleFile { groups: groups.into_iter().map(RuleGroup::from).collect() })
+}
 
-    #[test]
-    fn every_problem_is_reported() {
-        let text = "groups:\n- name: a\n  rules:\n  - record: x{y}\n    expr: up\n    for: 1m\n  - alert: A\n    expr: 'sum('\n    annotations: {s: '{{ nosuch }}'}\n  - expr: up\n- name: a\n  rules: []\n";
-        let problems = parse_rule_file("r.yml", text).unwrap_err();
-        let want = [
-            "r.yml: group \"a\", rule 1, \"x{y}\": invalid field 'for' in recording rule",
-            "r.yml: group \"a\", rule 1, \"x{y}\": braces present in the recording rule name; should it be in expr?: x{y}",
-            "r.yml: group \"a\", rule 3, \"\": one of 'record' or 'alert' must be set",
-            "r.yml: groupname: \"a\" is repeated in the same file",
-        ];
-        for want in want {
-            assert!(problems.iter().any(|p| p == want), "missing {want:?} in {problems:#?}");
+/// Reads and checks a rule file; errors name the file as `path` is written.
+pub fn read_rule_file(path: &Path, options: &ParseOptions) -> Result<RuleFile, Vec<FileError>> {
+    let file = path.display().to_string();
+    let located = |error| FileError { file: file.clone(), error };
+    let bytes = std::fs::read(path).map_err(|error| vec![located(Error::Read(read_error(&file, &error)))])?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let message = format!("yaml: {}", utf8_problem(&bytes, error));
+            return Err(vec![located(Error::Yaml(message.clone())), located(Error::Yaml(message))]);
         }
-        assert!(problems.iter().any(|p| p.contains("rule 2, \"A\": could not parse expression")), "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("annotation \"s\": template: __alert_A:1: function \"nosuch\" not defined")), "{problems:#?}");
-    }
+    };
+    parse_rules(text, options).map_err(|errors| errors.into_iter().map(located).collect())
+}
 
-    #[test]
-    fn unknown_keys_are_refused() {
-        let problems = parse_rule_file("r.yml", "groups:\n- name: a\n  rulez: []\n").unwrap_err();
-        assert!(problems[0].starts_with("r.yml: ") && problems[0].contains("rulez"), "{problems:?}");
+/// Go's `os.ReadFile` wording: `open <file>: no such file or directory`.
+fn read_error(file: &str, error: &io::Error) -> String {
+    let reason = match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => return format!("read {file}: is a directory"),
+        _ => error.to_string(),
+    };
+    format!("open {file}: {reason}")
+}
+
+/// libyaml's reader message for the first bad byte.
+fn utf8_problem(bytes: &[u8], error: std::str::Utf8Error) -> &'static str {
+    let lead = bytes[error.valid_up_to()];
+    match error.error_len() {
+        None => "incomplete UTF-8 octet sequence",
+        Some(_) if lead & 0xC0 == 0x80 || lead >= 0xF8 => "invalid leading UTF-8 octet",
+        Some(_) => "invalid trailing UTF-8 octet",
+    }
+}
+
+impl From<RawGroup> for RuleGroup {
+    fn from(group: RawGroup) -> Self {
+        RuleGroup {
+            name: group.name,
+            interval: Some(group.interval).filter(|interval| !interval.is_zero()),
+            query_offset: group.query_offset,
+            limit: usize::try_from(group.limit).unwrap_or(0),
+            labels: group.labels,
+            rules: group.rules.into_iter().map(RuleDef::from).collect(),
+        }
+    }
+}
+
+impl From<RawRule> for RuleDef {
+    fn from(rule: RawRule) -> Self {
+        let set = |text: String| Some(text).filter(|text| !text.is_empty());
+        RuleDef {
+            record: set(rule.record.value),
+            alert: set(rule.alert.value),
+            expr: rule.expr.value,
+            for_: rule.for_,
+            keep_firing_for: rule.keep_firing_for,
+            labels: rule.labels,
+            annotations: rule.annotations,
+        }
     }
 }

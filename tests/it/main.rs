@@ -7,6 +7,7 @@ mod promql;
 mod query_api;
 mod remote_write;
 mod rules;
+mod rules_upstream;
 mod scrape;
 mod scrape_upstream;
 mod support;

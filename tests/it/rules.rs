@@ -86,7 +86,7 @@ impl Node {
 }
 
 /// A webhook that records what the Alertmanager posts.
-async fn webhook() -> (u16, Arc<Mutex<Vec<Value>>>) {
+pub async fn webhook() -> (u16, Arc<Mutex<Vec<Value>>>) {
     let received: Arc<Mutex<Vec<Value>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -104,7 +104,7 @@ async fn webhook() -> (u16, Arc<Mutex<Vec<Value>>>) {
     (port, received)
 }
 
-fn start_alertmanager(dir: &std::path::Path, hook_port: u16) -> Option<(Killed, u16)> {
+pub fn start_alertmanager(dir: &std::path::Path, hook_port: u16) -> Option<(Killed, u16)> {
     let binary = reference_binary("prometheus-alertmanager")?;
     let port = free_port();
     let config = format!(
