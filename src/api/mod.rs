@@ -3,6 +3,7 @@
 //! cluster clients later).
 
 mod admin;
+mod ast;
 mod error;
 mod exemplars;
 mod lifecycle;
@@ -73,6 +74,8 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
+        .route("/api/v1/format_query", get(ast::format_query).post(ast::format_query))
+        .route("/api/v1/parse_query", get(ast::parse_query).post(ast::parse_query))
         .route("/api/v1/query_exemplars", get(exemplars::query_exemplars).post(exemplars::query_exemplars))
         .route("/api/v1/metadata", get(targets::metadata))
         .route("/api/v1/targets", get(targets::targets))

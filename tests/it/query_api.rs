@@ -65,3 +65,57 @@ async fn queries_answer_in_prometheus_shapes() {
     let text = wrong_type.text().await.unwrap();
     assert!(text.contains("invalid expression type \\\"range vector\\\" for range query"), "{text}");
 }
+
+/// `format_query` gives what Prometheus 2.42 gives; `parse_query` (3.x only)
+/// answers the tree and both refuse a bad query as Prometheus does.
+#[tokio::test]
+async fn format_query_matches_prometheus() {
+    let Some(prometheus) = crate::support::reference_binary("prometheus") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sonde = Sonde::start(&dir.path().join("data"), &[]);
+    let port = crate::support::free_port();
+    std::fs::write(dir.path().join("prometheus.yml"), "{}\n").unwrap();
+    let _prometheus = crate::support::Killed(
+        std::process::Command::new(prometheus)
+            .args(["--config.file=prometheus.yml", "--storage.tsdb.path=prom-data"])
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let prometheus_url = format!("http://127.0.0.1:{port}");
+    crate::support::wait_for(&format!("{prometheus_url}/-/ready"));
+    let client = reqwest::Client::new();
+    let queries = [
+        "up",
+        "sum by(job)(rate(http_requests_total{job=~\"api|web\",code!=\"500\"}[5m])) / ignoring(code) group_left sum by(job)(rate(http_requests_total[5m]))",
+        "histogram_quantile(0.9, sum by (le, job) (rate(http_request_duration_seconds_bucket{job=\"api-server-with-a-long-name\"}[10m])))",
+        "max_over_time(deriv(rate(x[1m])[5m:1m])[1h:] offset 1d)",
+        "-(a + b) * 2 > bool 1",
+        "topk(5, count_values(\"version\", build_info))",
+    ];
+    for query in queries {
+        let form = [("query", query)];
+        let sonde_json: serde_json::Value =
+            client.post(sonde.url("/api/v1/format_query")).form(&form).send().await.unwrap().json().await.unwrap();
+        let prometheus_json: serde_json::Value = client
+            .post(format!("{prometheus_url}/api/v1/format_query"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(sonde_json, prometheus_json, "{query}");
+    }
+    let bad = client.post(sonde.url("/api/v1/format_query")).form(&[("query", "sum(")]).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let bad: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(bad["errorType"], "bad_data");
+    let tree = get_json(&client, &sonde.url("/api/v1/parse_query?query=up%20%3E%201")).await;
+    assert_eq!(tree["data"]["type"], "binaryExpr");
+    assert_eq!(tree["data"]["lhs"]["name"], "up");
+}
