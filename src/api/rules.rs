@@ -17,8 +17,11 @@ use crate::rules::{Alert, Group, Rule, RuleEntry};
 use crate::series::Matcher;
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RuleGroups {
     groups: Vec<GroupJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_next_token: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -57,14 +60,51 @@ struct Filters<'a> {
 pub async fn rules(State(state): State<ApiState>, RawQuery(query): RawQuery, headers: HeaderMap) -> ApiResult<RuleGroups> {
     let params = Params::from_request(&Method::GET, query.as_deref(), &headers, &Bytes::new());
     let filters = filters(&params)?;
+    let (limit, next_token) = pagination(&params)?;
     let groups = state.rules.as_ref().map(|m| m.groups()).unwrap_or_default();
-    let groups = groups
+    let mut selected: Vec<(String, GroupJson)> = groups
         .iter()
         .filter(|g| filters.groups.is_empty() || filters.groups.contains(&g.name.as_str()))
         .filter(|g| filters.files.is_empty() || filters.files.contains(&g.file.as_str()))
-        .filter_map(|g| group_json(g, &filters))
+        .filter_map(|g| group_json(g, &filters).map(|json| (group_token(g), json)))
         .collect();
-    Ok(Success::new(RuleGroups { groups }))
+    if let Some(token) = next_token {
+        let start = selected.iter().position(|(t, _)| *t == token).ok_or_else(|| {
+            ApiError::bad_data(format!("invalid group_next_token '{token}'. were rule groups changed?"))
+        })?;
+        selected.drain(..start);
+    }
+    let mut group_next_token = None;
+    if let Some(limit) = limit
+        && selected.len() > limit
+    {
+        group_next_token = Some(selected[limit].0.clone());
+        selected.truncate(limit);
+    }
+    let groups = selected.into_iter().map(|(_, json)| json).collect();
+    Ok(Success::new(RuleGroups { groups, group_next_token }))
+}
+
+/// `group_limit` and `group_next_token`, checked as Prometheus checks them.
+fn pagination(params: &Params) -> Result<(Option<usize>, Option<String>), ApiError> {
+    let limit = match params.get("group_limit").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n as usize),
+            Ok(_) => return Err(ApiError::bad_data("group_limit needs to be greater than 0")),
+            Err(e) => return Err(ApiError::bad_data(format!("group_limit needs to be a valid number: {e}"))),
+        },
+    };
+    let token = params.get("group_next_token").filter(|v| !v.is_empty()).map(str::to_string);
+    if token.is_some() && limit.is_none() {
+        return Err(ApiError::bad_data("group_limit needs to be present in order to paginate over the groups"));
+    }
+    Ok((limit, token))
+}
+
+/// An opaque, stable token naming a group (its file and name hashed).
+fn group_token(group: &Group) -> String {
+    format!("{:x}", md5::compute(group.key().as_bytes()))
 }
 
 fn filters(params: &Params) -> Result<Filters<'_>, ApiError> {

@@ -95,8 +95,16 @@ impl RuleManager {
         }
         for removed in running.drain(..) {
             let group = removed.stop().await;
-            group.mark_stale(&self.ctx, now_millis()).await;
             RULE_METRICS.forget(&group.key());
+            // As Prometheus: the removed group's series go stale two
+            // intervals later (a group moved to another file or ruler has
+            // written by then), at the time it stopped.
+            let ctx = self.ctx.clone();
+            let stopped_at = now_millis();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(2 * group.interval_ms.max(0) as u64)).await;
+                group.mark_stale(&ctx, stopped_at).await;
+            });
         }
         *running = kept;
         let mut groups: Vec<Arc<Group>> = running.iter().map(|r| r.group.clone()).collect();

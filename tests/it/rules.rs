@@ -27,6 +27,10 @@ groups:
           severity: page
         annotations:
           summary: "{{ $labels.instance }} load is {{ $value }}"
+  - name: other
+    rules:
+      - record: job:up:count
+        expr: count by (job) (up)
 "#;
 
 fn config(exporter: &Exporter, alertmanager: Option<u16>) -> String {
@@ -162,6 +166,15 @@ async fn alert_goes_pending_firing_resolved_and_reaches_alertmanager() {
     let recording_only = node.api("/api/v1/rules?type=record").await;
     assert_eq!(recording_only["groups"][0]["rules"].as_array().unwrap().len(), 1);
 
+    let first_page = node.api("/api/v1/rules?group_limit=1").await;
+    assert_eq!(first_page["groups"].as_array().unwrap().len(), 1);
+    let token = first_page["groupNextToken"].as_str().unwrap().to_string();
+    let second_page = node.api(&format!("/api/v1/rules?group_limit=1&group_next_token={token}")).await;
+    assert_eq!(second_page["groups"][0]["name"], "other");
+    assert!(second_page.get("groupNextToken").is_none());
+    let bad = node.client.get(node.sonde.url("/api/v1/rules?group_limit=0")).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+
     let alertmanagers = node.api("/api/v1/alertmanagers").await;
     assert_eq!(alertmanagers["activeAlertmanagers"][0]["url"], format!("http://127.0.0.1:{am_port}/api/v2/alerts"));
 
@@ -227,6 +240,6 @@ fn check_rules_reports_like_promtool() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stdout.contains("  SUCCESS: 2 rules found"), "{stdout}");
+    assert!(stdout.contains("  SUCCESS: 3 rules found"), "{stdout}");
     assert!(stderr.contains("  FAILED:") && stderr.contains("group \"a\", rule 1, \"X\": could not parse expression"), "{stderr}");
 }
