@@ -1,5 +1,6 @@
 //! Real scrape bodies in `tests/exposition/` (node_exporter 1.5, Prometheus 2.42's
-//! own metrics, Python prometheus_client 0.26 in both formats) parse
+//! own metrics, Python prometheus_client 0.26 in both formats, Sonde's own
+//! `/metrics` in OpenMetrics) parse
 //! without error into the expected numbers of entries, and every label set
 //! decodes.
 
@@ -58,6 +59,7 @@ fn corpus_parses_completely() {
         ("prometheus.prom", Format::Text, 325, 162, 0, 0, 0),
         ("python_client.prom", Format::Text, 49, 12, 0, 0, 0),
         ("python_client.om", Format::OpenMetrics, 49, 7, 1, 2, 9),
+        ("sonde.om", Format::OpenMetrics, 46, 30, 0, 0, 0),
     ];
     for (file, format, samples, families, units, exemplars, created) in cases {
         let got = count(&read_corpus(file), format);
