@@ -303,7 +303,9 @@ async fn wait_for_shutdown(control: &mut watch::Receiver<Control>) -> bool {
             return true;
         }
         if control.changed().await.is_err() {
-            return true;
+            // The pool let go of a vanished target's loop: nothing will stop
+            // it now, so it finishes its end-of-run staleness.
+            std::future::pending::<()>().await;
         }
     }
 }

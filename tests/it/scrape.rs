@@ -203,6 +203,15 @@ async fn reload_keeps_unchanged_targets_and_refuses_bad_configs() {
     assert_eq!(status, 500);
     assert!(body.contains("banana"), "{body}");
     assert_eq!(node.targets().await["activeTargets"].as_array().unwrap().len(), 2);
+
+    // SIGHUP reloads too: dropping the second job stops its target.
+    std::fs::write(&node.config_path, config(&[("first", &first, "")])).unwrap();
+    let pid = node.sonde.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    node.eventually("the second job to go after SIGHUP", 20, || async {
+        node.targets().await["activeTargets"].as_array().unwrap().len() == 1
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,6 +240,12 @@ async fn file_discovery_adds_and_removes_targets() {
     std::fs::remove_file(directory.join("web.json")).unwrap();
     node.eventually("no targets", 20, || async {
         node.targets().await["activeTargets"].as_array().unwrap().is_empty()
+    })
+    .await;
+    // The removed targets' series, `up` included, end with staleness markers
+    // instead of lingering for the 5-minute lookback.
+    node.eventually("the removed targets' series to go stale", 20, || async {
+        node.query("demo_temp{job=\"files\"}").await.is_empty() && node.query("up{job=\"files\"}").await.is_empty()
     })
     .await;
 }
