@@ -29,6 +29,12 @@ pub enum CheckCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check alertmanager.yml files (like `amtool check-config`).
+    #[command(name = "alertmanager-config")]
+    AlertmanagerConfig {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Check rule files (like `promtool check rules`).
     Rules {
         #[arg(required = true)]

@@ -2,6 +2,7 @@
 //! or as a cluster. Components talk through the seams in [`series`]; see
 //! `docs/architecture.md`.
 
+pub mod alertmanager;
 pub mod api;
 pub mod calendar;
 pub mod cli;

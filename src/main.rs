@@ -16,6 +16,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
+        Command::Check(CheckCommand::AlertmanagerConfig { files }) => sonde::roles::check::alertmanager_config(&files),
         Command::Check(CheckCommand::Rules { files, lint, lint_fatal }) => {
             sonde::roles::check::rules(&files, &lint, lint_fatal)
         }

@@ -76,3 +76,9 @@ pub(crate) fn join_directory(directory: &Path, file: &mut String) {
     }
     *file = directory.join(file.as_str()).display().to_string();
 }
+
+// Crate-private re-exports for `crate::alertmanager`, which reads its own
+// YAML file with the same machinery.
+pub(crate) use error::{Invalid, Within};
+pub(crate) use serde_fields::{is_default, nullable};
+pub(crate) use source::Source;

@@ -30,3 +30,11 @@ pub fn rules(files: &[PathBuf], lint: &str, lint_fatal: bool) -> ExitCode {
     let code = check_rules(files, lint, lint_fatal, &mut std::io::stdout(), &mut std::io::stderr());
     ExitCode::from(code as u8)
 }
+
+/// `sonde check alertmanager-config FILE…` with amtool's output and exit code.
+pub fn alertmanager_config(files: &[PathBuf]) -> ExitCode {
+    let outcome = crate::alertmanager::check_alertmanager_configs(files);
+    print!("{}", outcome.stdout);
+    eprint!("{}", outcome.stderr);
+    ExitCode::from(outcome.exit_code as u8)
+}
