@@ -10,6 +10,7 @@ pub mod config;
 pub mod discovery;
 pub mod httpclient;
 pub mod ingest;
+pub mod meta;
 pub mod notifier;
 pub mod promql;
 pub mod relabel;
