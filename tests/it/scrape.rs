@@ -249,3 +249,44 @@ async fn file_discovery_adds_and_removes_targets() {
     })
     .await;
 }
+
+/// `basic_auth` reaches the target; `sample_limit` and `body_size_limit`
+/// fail only the scrape that breaks them, with Prometheus' errors, `up 0`
+/// and the target's series stale, while the other jobs keep scraping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_and_limits_through_sonde_all() {
+    let authed = Exporter::start(EXPOSITION).await;
+    let sampled = Exporter::start(EXPOSITION).await;
+    let sized = Exporter::start(EXPOSITION).await;
+    let node = Node::start(&config(&[
+        ("authed", &authed, "    basic_auth: {username: scraper, password: s3cret}\n"),
+        ("sampled", &sampled, "    sample_limit: 2\n"),
+        ("sized", &sized, "    body_size_limit: 20B\n"),
+    ]));
+    node.eventually("the authed job up", 20, || async { node.value("up{job=\"authed\"}").await == Some(1.0) }).await;
+    let authorization = authed.last_headers.lock().get("authorization").map(|v| v.to_str().unwrap().to_string());
+    // base64("scraper:s3cret")
+    assert_eq!(authorization.as_deref(), Some("Basic c2NyYXBlcjpzM2NyZXQ="));
+
+    let error_of = |job: &'static str| {
+        let node = &node;
+        async move {
+            let targets = node.targets().await;
+            let active = targets["activeTargets"].as_array().unwrap().clone();
+            active.iter().find(|t| t["scrapePool"] == job).map(|t| t["lastError"].as_str().unwrap_or("").to_string())
+        }
+    };
+    node.eventually("the sample limit error", 20, || async {
+        error_of("sampled").await.as_deref() == Some("sample limit exceeded (number of samples: 3, limit: 2)")
+    })
+    .await;
+    node.eventually("the body size error", 20, || async {
+        error_of("sized").await.as_deref() == Some("body size limit exceeded (limit: 20 bytes)")
+    })
+    .await;
+    for job in ["sampled", "sized"] {
+        assert_eq!(node.value(&format!("up{{job=\"{job}\"}}")).await, Some(0.0), "{job}");
+        assert!(node.query(&format!("demo_temp{{job=\"{job}\"}}")).await.is_empty(), "{job}: no samples stored");
+    }
+    assert_eq!(node.value("demo_temp{job=\"authed\"}").await, Some(21.5));
+}
