@@ -290,3 +290,65 @@ async fn credentials_and_limits_through_sonde_all() {
     }
     assert_eq!(node.value("demo_temp{job=\"authed\"}").await, Some(21.5));
 }
+
+/// An HTTPS target with a private CA and a required client certificate,
+/// scraped with `tls_config` (`ca_file`, `cert_file`, `key_file`,
+/// `server_name`); a job without the client certificate fails the
+/// handshake and reports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_target_with_client_certificate() {
+    let Some(openssl) = crate::support::reference_binary("openssl") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new(&openssl).args(args).stderr(std::process::Stdio::null()).status().unwrap();
+        assert!(status.success(), "openssl {args:?}");
+    };
+    // A CA, a server certificate for "metrics.test" and a client certificate, both signed by it.
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca", "-keyout", &path("ca.key"), "-out", &path("ca.pem")]);
+    for (name, subject) in [("server", "/CN=metrics.test"), ("client", "/CN=sonde")] {
+        run(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &path(&format!("{name}.key")), "-out", &path(&format!("{name}.csr"))]);
+        std::fs::write(dir.path().join(format!("{name}.ext")), "subjectAltName=DNS:metrics.test\n").unwrap();
+        run(&[
+            "x509", "-req", "-in", &path(&format!("{name}.csr")), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key"),
+            "-CAcreateserial", "-days", "1", "-extfile", &path(&format!("{name}.ext")), "-out", &path(&format!("{name}.pem")),
+        ]);
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/tls_target.py");
+    let port_file = dir.path().join("port");
+    let _server = crate::support::Killed(
+        std::process::Command::new("python3")
+            .args([script, &path("server.pem"), &path("server.key"), &port_file.display().to_string(), &path("ca.pem")])
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        if let Some(port) = std::fs::read_to_string(&port_file).ok().filter(|p| !p.is_empty()) {
+            break port;
+        }
+        assert!(Instant::now() < deadline, "the TLS target did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let tls = |client: bool| {
+        let mut yaml = format!("    tls_config:\n      ca_file: {}\n      server_name: metrics.test\n", path("ca.pem"));
+        if client {
+            yaml.push_str(&format!("      cert_file: {}\n      key_file: {}\n", path("client.pem"), path("client.key")));
+        }
+        yaml
+    };
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tls\n    scheme: https\n{}    static_configs:\n      - targets: ['127.0.0.1:{port}']\n  - job_name: no-client-cert\n    scheme: https\n{}    static_configs:\n      - targets: ['127.0.0.1:{port}']\n",
+        tls(true),
+        tls(false),
+    );
+    let node = Node::start(&config);
+    node.eventually("the TLS target scraped", 20, || async { node.value("tls_demo{job=\"tls\"}").await == Some(7.0) }).await;
+    node.eventually("the job without a client certificate failing", 20, || async {
+        let targets = node.targets().await;
+        let active = targets["activeTargets"].as_array().unwrap().clone();
+        active.iter().any(|t| t["scrapePool"] == "no-client-cert" && t["health"] == "down" && !t["lastError"].as_str().unwrap_or("").is_empty())
+    })
+    .await;
+    assert_eq!(node.value("up{job=\"no-client-cert\"}").await, Some(0.0));
+}
