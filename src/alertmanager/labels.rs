@@ -3,7 +3,6 @@
 //! which group keys are built from.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// An alert's labels, sorted by name as Alertmanager prints them.
 pub type LabelSet = BTreeMap<String, String>;
@@ -22,30 +21,7 @@ pub fn label_set_string(labels: &LabelSet) -> String {
 
 /// Go's `strconv.Quote`: printable characters stay, the rest are escaped.
 pub(crate) fn go_quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\u{7}' => quoted.push_str("\\a"),
-            '\u{8}' => quoted.push_str("\\b"),
-            '\u{c}' => quoted.push_str("\\f"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            '\u{b}' => quoted.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(quoted, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(quoted, "\\u{:04x}", c as u32);
-            }
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
+    crate::template::go_quote(text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! (`strconv.FormatFloat(v, 'f', -1, 64)`, `%v`, `strconv.Quote`,
 //! `labels.Labels.String`).
 
-use std::fmt::Write;
 
 use crate::series::{Labels, is_legacy_label_name};
 
@@ -45,34 +44,9 @@ fn special_float(v: f64) -> Option<&'static str> {
     }
 }
 
-/// `strconv.Quote`: double quotes with Go escapes. Control characters are
-/// escaped; other characters are kept (Go also escapes the few non-printable
-/// non-control code points, which label values practically never hold).
+/// `strconv.Quote`: double quotes with Go escapes.
 pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::template::go_quote(text)
 }
 
 /// Prometheus' `labels.Labels.String`: `{__name__="m", a="b"}`, the name

@@ -75,7 +75,7 @@ fn prefix(positions: &[Position]) -> String {
 
 /// Go's `%q` of a string.
 pub(crate) fn go_quote(text: &str) -> String {
-    crate::template::sprintf("%q", &[crate::template::Value::from(text)])
+    crate::template::go_quote(text)
 }
 
 #[cfg(test)]

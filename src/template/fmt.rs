@@ -331,8 +331,9 @@ fn format_string(spec: &Spec, s: &str, verb: char) -> Option<String> {
     })
 }
 
-/// Go's `strconv.Quote`.
-pub(crate) fn quote(s: &str) -> String {
+/// Go's `strconv.Quote`; also what PromQL, rules and Alertmanager messages
+/// quote with.
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -44,7 +44,7 @@ mod token;
 mod value;
 
 pub use error::Error;
-pub use fmt::{sprint, sprintf, sprintln};
+pub use fmt::{quote as go_quote, sprint, sprintf, sprintln};
 pub use funcs::{Func, FuncMap, html_escape, js_escape, query_escape};
 pub use gotime::{GoDuration, GoTime};
 pub use template::{Limits, MissingKey, Template};
