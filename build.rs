@@ -1,16 +1,20 @@
-//! Compiles the protobuf schemas under `proto/` with prost-build, using the
-//! vendored protoc so that no system protoc is needed.
+//! Compiles the protobuf schemas under `proto/`: the Prometheus wire formats
+//! with prost-build, Sonde's gRPC services with tonic-prost-build. Both use
+//! the vendored protoc, so no system protoc is needed.
 
 const PROTO_ROOT: &str = "proto";
 
 const PROTOS: &[&str] =
     &["proto/prometheus/types.proto", "proto/prometheus/remote.proto", "proto/prometheus/write/v2/types.proto"];
 
+const SERVICES: &[&str] = &["proto/sonde/meta.proto"];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
-    let mut config = prost_build::Config::new();
-    config.protoc_executable(protoc);
-    config.compile_protos(PROTOS, &[PROTO_ROOT])?;
+    // SAFETY: the build script runs no other threads.
+    unsafe { std::env::set_var("PROTOC", &protoc) };
+    prost_build::Config::new().compile_protos(PROTOS, &[PROTO_ROOT])?;
+    tonic_prost_build::configure().compile_protos(SERVICES, &[PROTO_ROOT])?;
     println!("cargo:rerun-if-changed={PROTO_ROOT}");
     Ok(())
 }

@@ -17,6 +17,14 @@ pub struct Cli {
 pub enum Command {
     /// Every metrics role in one process: ingest, storage, query API.
     All(AllArgs),
+    /// A voter of the meta group: cluster membership in Raft.
+    Meta(MetaArgs),
+    /// A cluster scraper: scrapes its share of the targets (by the scraper
+    /// ring) and remote-writes what it scrapes.
+    Scraper(ScraperArgs),
+    /// Inspect and change the cluster.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Check files the way promtool does.
     #[command(subcommand)]
     Check(CheckCommand),
@@ -159,4 +167,145 @@ impl AllArgs {
         ];
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
+}
+
+/// Flags every cluster node shares: how to reach meta and how to be reached.
+#[derive(Args, Debug, Clone)]
+pub struct MemberArgs {
+    /// This node's id (a positive integer, unique in the cluster). Default:
+    /// derived from the advertised address, so a node restarted at the same
+    /// address keeps its id.
+    #[arg(long = "node.id")]
+    pub node_id: Option<u64>,
+
+    /// The address other nodes and the status page use to reach this node
+    /// (default: the listen address).
+    #[arg(long = "node.advertise-address")]
+    pub advertise_address: Option<String>,
+
+    /// The node's zone, for zone-aware placement.
+    #[arg(long = "node.zone")]
+    pub zone: Option<String>,
+
+    /// How often the node heartbeats the meta leader.
+    #[arg(long = "cluster.heartbeat-interval", default_value = "2s")]
+    pub heartbeat_interval: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MetaArgs {
+    /// This voter's Raft id (a positive integer, unique in the meta group).
+    #[arg(long = "node.id")]
+    pub node_id: u64,
+
+    /// Address the Raft and membership gRPC services listen on.
+    #[arg(long = "grpc.listen-address", default_value = "0.0.0.0:9095")]
+    pub grpc_listen_address: String,
+
+    /// The gRPC address other nodes use to reach this one (default: the
+    /// gRPC listen address).
+    #[arg(long = "node.advertise-address")]
+    pub advertise_address: Option<String>,
+
+    /// Address of the HTTP endpoints: /metrics, /-/healthy, /-/ready,
+    /// /api/v1/status/cluster.
+    #[arg(long = "web.listen-address", default_value = "0.0.0.0:9096")]
+    pub listen_address: String,
+
+    /// Where the Raft log and state machine live (sled).
+    #[arg(long = "storage.path", default_value = "data-meta/")]
+    pub data_dir: PathBuf,
+
+    /// The initial voters, `id=host:port,…`, the same on each of them. Used
+    /// only to bootstrap an empty store.
+    #[arg(long = "meta.initial-members", default_value = "")]
+    pub initial_members: String,
+
+    /// The meta nodes' gRPC addresses, for this node's own membership
+    /// (default: the initial members' addresses).
+    #[arg(long = "meta.addresses", value_delimiter = ',')]
+    pub meta_addresses: Vec<String>,
+
+    /// How long the leader waits for a node's heartbeat before it declares
+    /// the node dead.
+    #[arg(long = "cluster.dead-after", default_value = "10s")]
+    pub dead_after: String,
+
+    /// How often this node heartbeats the meta leader.
+    #[arg(long = "cluster.heartbeat-interval", default_value = "2s")]
+    pub heartbeat_interval: String,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScraperArgs {
+    /// The Prometheus configuration file: its scrape jobs and discovery.
+    #[arg(long = "config.file", visible_alias = "config", default_value = "prometheus.yml")]
+    pub config_file: PathBuf,
+
+    /// Address of the HTTP endpoints: targets, /metrics, health, cluster status.
+    #[arg(long = "web.listen-address", visible_alias = "listen", default_value = "0.0.0.0:9091")]
+    pub listen_address: String,
+
+    /// The meta nodes' gRPC addresses, comma-separated.
+    #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+    pub meta_addresses: Vec<String>,
+
+    /// Where scraped samples go: a remote write endpoint (e.g. a `sonde all`
+    /// at http://host:9090/api/v1/write).
+    #[arg(long = "remote-write.url")]
+    pub remote_write_url: String,
+
+    #[command(flatten)]
+    pub member: MemberArgs,
+
+    /// How often discovered target changes are applied to scraping, at most.
+    #[arg(long = "scrape.discovery-reload-interval", default_value = "5s")]
+    pub discovery_reload_interval: String,
+
+    /// Enable /-/reload and /-/quit.
+    #[arg(long = "web.enable-lifecycle")]
+    pub enable_lifecycle: bool,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Members, roles, states, the meta leader, term and commit index, and
+    /// each scraper's target count.
+    Status {
+        /// The meta nodes' gRPC addresses, comma-separated.
+        #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+        meta_addresses: Vec<String>,
+        /// `text` (tables) or `json` (as /api/v1/status/cluster).
+        #[arg(long, short = 'o', default_value = "text")]
+        output: String,
+    },
+    /// Add a meta node to the Raft group (as a voter unless --learner).
+    AddMeta {
+        #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+        meta_addresses: Vec<String>,
+        /// The new node's Raft id.
+        #[arg(long = "id")]
+        id: u64,
+        /// The new node's gRPC address.
+        #[arg(long = "address")]
+        address: String,
+        /// Add it as a learner that does not vote.
+        #[arg(long)]
+        learner: bool,
+    },
+    /// Remove a meta node from the Raft group.
+    RemoveMeta {
+        #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+        meta_addresses: Vec<String>,
+        #[arg(long = "id")]
+        id: u64,
+    },
 }

@@ -8,17 +8,24 @@ use sonde::cli::{CheckCommand, Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::All(args) => match sonde::roles::all::run(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sonde: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::All(args) => exit(sonde::roles::all::run(args)),
+        Command::Meta(args) => exit(sonde::roles::meta::run(args)),
+        Command::Scraper(args) => exit(sonde::roles::scraper::run(args)),
+        Command::Cluster(command) => sonde::roles::cluster::run(command),
         Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
         Command::Check(CheckCommand::AlertmanagerConfig { files }) => sonde::roles::check::alertmanager_config(&files),
         Command::Check(CheckCommand::Rules { files, lint, lint_fatal }) => {
             sonde::roles::check::rules(&files, &lint, lint_fatal)
+        }
+    }
+}
+
+fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sonde: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

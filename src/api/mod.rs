@@ -28,7 +28,7 @@ pub use error::{ApiError, ErrorType};
 pub use params::{Params, parse_selector, tenant};
 pub use response::{ApiResult, Success};
 
-use crate::series::{Appender, Queryable};
+use crate::series::Queryable;
 use crate::tsdb::Storage;
 
 /// What the API reports about the node it runs on.
@@ -52,11 +52,21 @@ pub struct Lifecycle {
     pub shutdown: Arc<tokio::sync::Notify>,
 }
 
+/// The query side of the API, on nodes that answer queries.
 #[derive(Clone)]
-pub struct ApiState {
+pub struct QueryApi {
     pub queryable: Arc<dyn Queryable>,
     pub engine: Arc<crate::promql::Engine>,
-    pub appender: Arc<dyn Appender>,
+}
+
+/// The cluster status as JSON (`/api/v1/status/cluster`), on cluster nodes.
+pub type ClusterStatusFn =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = serde_json::Value> + Send>> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ApiState {
+    /// None on nodes that answer no queries (a cluster scraper).
+    pub query: Option<QueryApi>,
     /// The local TSDB, for its status page and admin API.
     pub storage: Option<Arc<Storage>>,
     pub info: Arc<NodeInfo>,
@@ -67,6 +77,18 @@ pub struct ApiState {
     pub rules: Option<Arc<crate::rules::RuleManager>>,
     /// Where alerts go, where this node sends them.
     pub notifier: Option<Arc<crate::notifier::Notifier>>,
+    /// None on a single node.
+    pub cluster: Option<ClusterStatusFn>,
+}
+
+impl ApiState {
+    /// The query side, or the error a node without one answers.
+    pub fn query(&self) -> Result<&QueryApi, ApiError> {
+        self.query.as_ref().ok_or_else(|| ApiError {
+            kind: ErrorType::Unavailable,
+            message: "this node answers no queries: ask a query node".to_string(),
+        })
+    }
 }
 
 /// Every route this module serves.
@@ -92,6 +114,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/status/config", get(status::config))
         .route("/api/v1/status/runtimeinfo", get(status::runtime_info))
         .route("/api/v1/status/tsdb", get(status::tsdb))
+        .route("/api/v1/status/cluster", get(status::cluster))
         .route("/api/v1/admin/tsdb/snapshot", post(admin::snapshot).put(admin::snapshot))
         .route("/-/healthy", get(lifecycle::healthy).head(lifecycle::healthy))
         .route("/-/ready", get(lifecycle::ready).head(lifecycle::ready))

@@ -166,7 +166,7 @@ pub async fn instant(
 ) -> ApiResult<QueryData> {
     let (params, tenant, expr) = query_request(&method, query.as_deref(), &headers, &body)?;
     let time = params.time("time", now_millis())?;
-    let result = state.engine.instant(&tenant, &expr, time).await.map_err(query_error)?;
+    let result = state.query()?.engine.instant(&tenant, &expr, time).await.map_err(query_error)?;
     Ok(finish(result))
 }
 
@@ -184,7 +184,7 @@ pub async fn range(
         return Err(ApiError::bad_data("invalid parameter \"end\": end timestamp must not be before start time"));
     }
     let step = parse_step(params.get("step").unwrap_or(""))?;
-    let result = state.engine.range(&tenant, &expr, start, end, step).await.map_err(query_error)?;
+    let result = state.query()?.engine.range(&tenant, &expr, start, end, step).await.map_err(query_error)?;
     Ok(finish(result))
 }
 

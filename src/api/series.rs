@@ -33,7 +33,7 @@ pub async fn series(
     let hints = SelectHints { mint: start, maxt: end, labels_only: true, limit: 0 };
     let mut found: Vec<Labels> = Vec::new();
     for matchers in &selectors {
-        let series = state.queryable.select(&tenant, &hints, matchers).await?;
+        let series = state.query()?.queryable.select(&tenant, &hints, matchers).await?;
         found.extend(series.into_iter().map(|s| s.labels));
     }
     found.sort();
@@ -58,7 +58,7 @@ pub async fn label_names(
     let (hints, selectors, limit) = common(&params)?;
     let mut names = Vec::new();
     for matchers in &selectors {
-        names.extend(state.queryable.label_names(&tenant, &hints, matchers).await?);
+        names.extend(state.query()?.queryable.label_names(&tenant, &hints, matchers).await?);
     }
     Ok(finish(names, selectors.len(), limit))
 }
@@ -77,7 +77,7 @@ pub async fn label_values(
     let (hints, selectors, limit) = common(&params)?;
     let mut values = Vec::new();
     for matchers in &selectors {
-        values.extend(state.queryable.label_values(&tenant, &name, &hints, matchers).await?);
+        values.extend(state.query()?.queryable.label_values(&tenant, &name, &hints, matchers).await?);
     }
     Ok(finish(values, selectors.len(), limit))
 }

@@ -146,3 +146,25 @@ fn empty_status() -> TsdbStatus {
         series_count_by_label_value_pair: Vec::new(),
     }
 }
+
+/// `/api/v1/status/cluster`: members, roles, states, the meta group's
+/// leader, term and indexes, and the scrapers' target counts. A single node
+/// reports itself as the one member of a one-node cluster.
+pub async fn cluster(State(state): State<ApiState>) -> ApiResult<serde_json::Value> {
+    if let Some(cluster) = &state.cluster {
+        return Ok(Success::new(cluster().await));
+    }
+    let address = state.info.flags.get("web.listen-address").cloned().unwrap_or_default();
+    Ok(Success::new(serde_json::json!({
+        "mode": "single",
+        "frozen": false,
+        "meta": null,
+        "members": [{
+            "id": 0,
+            "roles": ["all"],
+            "address": address,
+            "zone": "",
+            "state": "active",
+        }],
+    })))
+}

@@ -7,6 +7,8 @@
 
 use std::fmt::Debug;
 use std::ops::RangeBounds;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{LogState, OptionalSend, RaftLogReader};
@@ -28,6 +30,9 @@ pub struct LogStore {
     db: sled::Db,
     log: sled::Tree,
     state: sled::Tree,
+    /// The last committed index openraft saved (0: none), for status pages:
+    /// openraft 0.9 does not publish it in its metrics.
+    committed_index: Arc<AtomicU64>,
 }
 
 impl LogStore {
@@ -36,8 +41,11 @@ impl LogStore {
             db: db.clone(),
             log: db.open_tree(LOG_TREE).context("open the raft log")?,
             state: db.open_tree(STATE_TREE).context("open the raft state")?,
+            committed_index: Arc::default(),
         };
         store.remove_purged_leftovers()?;
+        let committed: Option<LogId> = codec::get(&store.state, COMMITTED, "committed log id")?;
+        store.committed_index.store(committed.map_or(0, |id| id.index), Ordering::Relaxed);
         Ok(store)
     }
 
@@ -48,6 +56,11 @@ impl LogStore {
             self.remove_range(..=purged.index)?;
         }
         Ok(())
+    }
+
+    /// Follows the committed index as openraft saves it.
+    pub fn committed_index(&self) -> Arc<AtomicU64> {
+        self.committed_index.clone()
     }
 
     fn last_purged(&self) -> Result<Option<LogId>, MetaError> {
@@ -130,6 +143,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     /// restart (the state machine is durable on its own), and a stale value
     /// is safe.
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
+        self.committed_index.store(committed.map_or(0, |id| id.index), Ordering::Relaxed);
         let result = match committed {
             Some(log_id) => {
                 let value = codec::encode("committed log id", &log_id).map_err(|e| e.write_logs())?;

@@ -1,20 +1,26 @@
 //! `sonde meta`: the Raft group that holds cluster membership. openraft 0.9
 //! (storage-v2) with the log and the state machine in sled; see
-//! `DESIGN-meta.md` for the key layout, heartbeats and snapshot policy.
+//! `docs/meta.md` for the key layout, heartbeats and snapshot policy.
 
 mod codec;
 #[cfg(test)]
 mod conformance;
 mod error;
+mod liveness;
 
 pub mod cluster_state;
 pub mod log_store;
+pub mod network;
+pub mod node;
+pub mod proto;
+pub mod service;
 pub mod state_machine;
 pub mod types;
 
 pub use cluster_state::{ClusterState, NodeRecord, NodeState, Rejection, Role};
 pub use error::MetaError;
 pub use log_store::LogStore;
+pub use node::{MetaHandle, MetaNodeError, MetaOptions};
 pub use state_machine::{SnapshotBuilder, StateMachineStore};
 pub use types::{MetaRequest, MetaResponse, NodeId, TypeConfig};
 

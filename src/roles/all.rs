@@ -27,14 +27,19 @@ pub fn run(args: AllArgs) -> Result<()> {
 
 /// The configuration file; when the default file is absent, an empty one.
 fn load_config(args: &AllArgs) -> Result<(Config, String)> {
-    let is_default = args.config_file.as_os_str() == "prometheus.yml";
-    if is_default && !args.config_file.exists() {
+    load_config_file(&args.config_file)
+}
+
+/// The configuration file and its text; when the default `prometheus.yml`
+/// is absent, an empty configuration.
+pub(crate) fn load_config_file(path: &std::path::Path) -> Result<(Config, String)> {
+    let is_default = path.as_os_str() == "prometheus.yml";
+    if is_default && !path.exists() {
         tracing::info!("no prometheus.yml here; starting with an empty configuration");
-        return Ok((Config::parse("{}", &args.config_file)?, String::new()));
+        return Ok((Config::parse("{}", path)?, String::new()));
     }
-    let config = Config::load(&args.config_file)?;
-    let text = std::fs::read_to_string(&args.config_file)
-        .with_context(|| format!("cannot read {}", args.config_file.display()))?;
+    let config = Config::load(path)?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok((config, text))
 }
 
@@ -139,15 +144,14 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         .map_err(|e| anyhow!("invalid --web.remote-write.max-decoded-bytes: {e}"))?
         .bytes() as usize;
     let state = ApiState {
-        queryable: storage.clone(),
-        engine,
-        appender: storage.clone(),
+        query: Some(api::QueryApi { queryable: storage.clone(), engine }),
         storage: Some(storage.clone()),
         info,
         lifecycle,
         scrape: Some(scrape.clone()),
         rules: Some(rules.clone()),
         notifier: Some(notifier.clone()),
+        cluster: None,
     };
     let app = api::router(state).merge(ingest::router(storage.clone(), max_write_bytes));
 
@@ -182,7 +186,7 @@ fn spawn_maintenance(storage: Arc<Storage>, interval: std::time::Duration) {
 
 /// Spreads scrape phases by the external labels, as Prometheus does, so two
 /// replicas of an HA pair do not scrape at the same instant.
-fn offset_seed(config: &Config) -> u64 {
+pub(crate) fn offset_seed(config: &Config) -> u64 {
     let pairs = config.global.external_labels.iter().map(|(name, value)| (name.as_str(), value.as_str()));
     crate::series::hash_pairs(pairs)
 }
@@ -310,7 +314,7 @@ async fn reload_on_sighup(reloader: Arc<Reloader>) {
     }
 }
 
-async fn shutdown_signal(quit: Arc<tokio::sync::Notify>) {
+pub(crate) async fn shutdown_signal(quit: Arc<tokio::sync::Notify>) {
     let interrupt = tokio::signal::ctrl_c();
     let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(signal) => signal,

@@ -1,5 +1,10 @@
 //! Roles compose components into a running node. `all` is every metrics
-//! role in one process; `check` runs the file checks.
+//! role in one process; `meta` and `scraper` are cluster roles; `check` and
+//! `cluster` are command-line tools.
 
 pub mod all;
 pub mod check;
+pub mod cluster;
+mod member;
+pub mod meta;
+pub mod scraper;

@@ -64,51 +64,51 @@ impl RuleMetrics {
 
 pub fn register(registry: &mut Registry) {
     let m = &*RULE_METRICS;
-    registry.register("prometheus_rule_evaluations", "The total number of rule evaluations.", m.evaluations.clone());
+    registry.register("prometheus_rule_evaluations", "The total number of rule evaluations", m.evaluations.clone());
     registry.register(
         "prometheus_rule_evaluation_failures",
-        "The total number of rule evaluation failures.",
+        "The total number of rule evaluation failures",
         m.failures.clone(),
     );
     registry.register(
         "prometheus_rule_group_iterations",
-        "The total number of scheduled rule group evaluations, whether executed or missed.",
+        "The total number of scheduled rule group evaluations, whether executed or missed",
         m.iterations.clone(),
     );
     registry.register(
         "prometheus_rule_group_iterations_missed",
-        "The total number of rule group evaluations missed due to slow rule group evaluation.",
+        "The total number of rule group evaluations missed due to slow rule group evaluation",
         m.missed.clone(),
     );
-    registry.register("prometheus_rule_group_rules", "The number of rules.", m.rules.clone());
+    registry.register("prometheus_rule_group_rules", "The number of rules", m.rules.clone());
     registry.register(
         "prometheus_rule_group_last_duration_seconds",
-        "The duration of the last rule group evaluation.",
+        "The duration of the last rule group evaluation",
         m.last_duration.clone(),
     );
     registry.register(
         "prometheus_rule_group_last_evaluation_timestamp_seconds",
-        "The timestamp of the last rule group evaluation in seconds.",
+        "The timestamp of the last rule group evaluation in seconds",
         m.last_evaluation.clone(),
     );
     registry.register(
         "prometheus_rule_group_interval_seconds",
-        "The interval of a rule group.",
+        "The interval of a rule group",
         m.interval.clone(),
     );
     registry.register(
         "prometheus_rule_group_last_evaluation_samples",
-        "The number of samples returned during the last rule group evaluation.",
+        "The number of samples returned during the last rule group evaluation",
         m.last_samples.clone(),
     );
     registry.register(
         "prometheus_template_text_expansions",
-        "The total number of template text expansions.",
+        "The total number of template text expansions",
         TEMPLATE_EXPANSIONS.clone(),
     );
     registry.register(
         "prometheus_template_text_expansion_failures",
-        "The total number of template text expansion failures.",
+        "The total number of template text expansion failures",
         TEMPLATE_EXPANSION_FAILURES.clone(),
     );
 }

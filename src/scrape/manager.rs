@@ -13,12 +13,14 @@ use crate::series::Appender;
 use super::error::ScrapeError;
 use super::metrics::SCRAPE_METRICS;
 use super::pool::{DroppedTarget, ScrapePool};
+use super::shard::Shard;
 use super::status::ActiveTarget;
 
 pub struct ScrapeManager {
     appender: Arc<dyn Appender>,
     pools: Mutex<BTreeMap<String, ScrapePool>>,
     offset_seed: u64,
+    shard: parking_lot::Mutex<Shard>,
 }
 
 /// One pool's targets, for the API.
@@ -33,7 +35,26 @@ impl ScrapeManager {
     /// `offset_seed` shifts every target's phase; Prometheus derives it from
     /// the external labels so HA pairs do not scrape in lockstep.
     pub fn new(appender: Arc<dyn Appender>, offset_seed: u64) -> Self {
-        ScrapeManager { appender, pools: Mutex::new(BTreeMap::new()), offset_seed }
+        ScrapeManager::with_shard(appender, offset_seed, Shard::All)
+    }
+
+    /// A manager that scrapes only `shard`'s targets (a cluster scraper).
+    pub fn with_shard(appender: Arc<dyn Appender>, offset_seed: u64, shard: Shard) -> Self {
+        ScrapeManager { appender, pools: Mutex::new(BTreeMap::new()), offset_seed, shard: parking_lot::Mutex::new(shard) }
+    }
+
+    /// Moves to a new share of the targets (the scraper ring changed).
+    pub async fn reshard(&self, shard: Shard) {
+        let mut pools = self.pools.lock().await;
+        *self.shard.lock() = shard.clone();
+        for pool in pools.values_mut() {
+            pool.reshard(shard.clone());
+        }
+    }
+
+    /// How many targets this node scrapes.
+    pub async fn active_count(&self) -> usize {
+        self.pools.lock().await.values().map(|pool| pool.active_count()).sum()
     }
 
     /// Applies the scrape jobs of a (re)loaded configuration. Unchanged jobs
@@ -45,7 +66,8 @@ impl ScrapeManager {
         // the like; new jobs then use the pools built here.
         let mut built = BTreeMap::new();
         for config in &configs {
-            let pool = ScrapePool::new(config.clone(), self.appender.clone(), self.offset_seed)
+            let shard = self.shard.lock().clone();
+            let pool = ScrapePool::new(config.clone(), self.appender.clone(), self.offset_seed, shard)
                 .map_err(|error| ScrapeError::Request(format!("scrape job {:?}: {error}", config.job_name)))?;
             built.insert(config.job_name.clone(), pool);
         }
@@ -70,7 +92,10 @@ impl ScrapeManager {
                 None => {
                     let pool = match built.remove(&name) {
                         Some(pool) => pool,
-                        None => ScrapePool::new(config, self.appender.clone(), self.offset_seed)?,
+                        None => {
+                            let shard = self.shard.lock().clone();
+                            ScrapePool::new(config, self.appender.clone(), self.offset_seed, shard)?
+                        }
                     };
                     fresh.insert(name, pool);
                 }
@@ -106,6 +131,17 @@ impl ScrapeManager {
                 }
             })
             .collect()
+    }
+
+    /// Stops every loop, writing staleness markers for all targets: this
+    /// scraper leaves the cluster gracefully and gives its targets up.
+    pub async fn give_up_all(&self) {
+        let mut pools = self.pools.lock().await;
+        // Later syncs and reloads must not start loops again.
+        *self.shard.lock() = Shard::nothing();
+        for pool in pools.values_mut() {
+            pool.give_up().await;
+        }
     }
 
     /// Stops all loops without staleness markers.

@@ -21,6 +21,7 @@ use super::fetch::accept_header;
 use super::metrics::{PoolLabels, SCRAPE_METRICS};
 use super::scrape_loop::{Control, LoopSettings, ScrapeLoop};
 use super::series_labels::LabelRules;
+use super::shard::Shard;
 use super::status::ActiveTarget;
 use super::target::{Populated, Target, populate};
 
@@ -47,10 +48,16 @@ pub struct ScrapePool {
     groups: Vec<TargetGroup>,
     forced_error: watch::Sender<Option<ScrapeError>>,
     offset_seed: u64,
+    shard: Shard,
 }
 
 impl ScrapePool {
-    pub fn new(config: ScrapeConfig, appender: Arc<dyn Appender>, offset_seed: u64) -> Result<Self, ScrapeError> {
+    pub fn new(
+        config: ScrapeConfig,
+        appender: Arc<dyn Appender>,
+        offset_seed: u64,
+        shard: Shard,
+    ) -> Result<Self, ScrapeError> {
         let settings = Arc::new(settings(&config)?);
         Ok(ScrapePool {
             config: Arc::new(config),
@@ -62,6 +69,7 @@ impl ScrapePool {
             groups: Vec::new(),
             forced_error: watch::channel(None).0,
             offset_seed,
+            shard,
         })
     }
 
@@ -79,6 +87,10 @@ impl ScrapePool {
         targets
     }
 
+    pub fn active_count(&self) -> usize {
+        self.loops.len()
+    }
+
     pub fn dropped(&self) -> (&[DroppedTarget], usize) {
         (&self.dropped, self.dropped_total)
     }
@@ -86,6 +98,16 @@ impl ScrapePool {
     /// Applies the job's current target groups.
     pub fn sync(&mut self, groups: Vec<TargetGroup>) {
         self.groups = groups;
+        let targets = self.populate_all();
+        let mut caches = HashMap::new();
+        self.replace_loops(targets, &mut caches);
+    }
+
+    /// Applies a new share of the targets: loops of targets another scraper
+    /// now owns stop without staleness markers, since it carries on their
+    /// series.
+    pub fn reshard(&mut self, shard: Shard) {
+        self.shard = shard;
         let targets = self.populate_all();
         let mut caches = HashMap::new();
         self.replace_loops(targets, &mut caches);
@@ -101,7 +123,7 @@ impl ScrapePool {
         let targets = self.populate_all();
         let mut caches = HashMap::new();
         for (hash, running) in self.loops.drain() {
-            if targets.contains_key(&hash) {
+            if targets.contains_key(&hash) && self.shard.owns(hash) {
                 let _ = running.control.send(Control::Reload);
                 if let Ok(mut cache) = running.task.await {
                     if !same_labels {
@@ -109,6 +131,8 @@ impl ScrapePool {
                     }
                     caches.insert(hash, cache);
                 }
+            } else if targets.contains_key(&hash) {
+                let _ = running.control.send(Control::Shutdown);
             } else {
                 let _ = running.control.send(Control::Vanished);
             }
@@ -121,6 +145,19 @@ impl ScrapePool {
     pub async fn shutdown(&mut self) {
         for (_, running) in self.loops.drain() {
             let _ = running.control.send(Control::Shutdown);
+            let _ = running.task.await;
+        }
+    }
+
+    /// Stops every loop after it wrote staleness markers for its series
+    /// (this scraper leaves the cluster).
+    pub async fn give_up(&mut self) {
+        self.shard = Shard::nothing();
+        let running: Vec<_> = self.loops.drain().map(|(_, running)| running).collect();
+        for running in &running {
+            let _ = running.control.send(Control::GiveUp);
+        }
+        for running in running {
             let _ = running.task.await;
         }
     }
@@ -160,11 +197,19 @@ impl ScrapePool {
         targets
     }
 
-    fn replace_loops(&mut self, targets: HashMap<u64, Target>, caches: &mut HashMap<u64, ScrapeCache>) {
+    /// Runs a loop for each target this scraper owns. Loops of targets that
+    /// are gone write staleness markers; loops of targets another scraper
+    /// took over just stop.
+    fn replace_loops(&mut self, mut targets: HashMap<u64, Target>, caches: &mut HashMap<u64, ScrapeCache>) {
+        let shard = &self.shard;
+        let handed_over: std::collections::HashSet<u64> =
+            targets.keys().copied().filter(|hash| !shard.owns(*hash)).collect();
+        targets.retain(|hash, _| !handed_over.contains(hash));
         self.loops.retain(|hash, running| {
             let keep = targets.contains_key(hash);
             if !keep {
-                let _ = running.control.send(Control::Vanished);
+                let control = if handed_over.contains(hash) { Control::Shutdown } else { Control::Vanished };
+                let _ = running.control.send(control);
             }
             keep
         });

@@ -32,6 +32,9 @@ pub enum Control {
     Reload,
     /// The process is stopping: no staleness markers, it may come back.
     Shutdown,
+    /// This scraper leaves the cluster and another takes the target over:
+    /// staleness markers now, before the new owner's first scrape.
+    GiveUp,
 }
 
 /// Settings shared by the loops of one scrape pool.
@@ -94,8 +97,10 @@ impl ScrapeLoop {
                 break stop;
             }
         };
-        if stop == Control::Vanished {
-            self.end_of_run_staleness(&mut state, &mut ticker, &mut control, interval).await;
+        match stop {
+            Control::Vanished => self.end_of_run_staleness(&mut state, &mut ticker, &mut control, interval).await,
+            Control::GiveUp if state.last_scrape_ms.is_some() => self.write_staleness(&mut state, now_ms()).await,
+            _ => {}
         }
         self.cache
     }
@@ -246,6 +251,11 @@ impl ScrapeLoop {
                 stale_ms = now_ms();
             }
         }
+        self.write_staleness(state, stale_ms).await;
+    }
+
+    /// Marks every series of the target stale at `stale_ms`.
+    async fn write_staleness(&mut self, state: &mut LoopState, stale_ms: i64) {
         self.cache.begin();
         let mut batch = AppendBatch::new();
         for index in self.cache.vanished() {

@@ -16,6 +16,7 @@
 //! [`Error::http_status`].
 
 mod body;
+pub mod client;
 mod content_type;
 mod decode_v1;
 mod decode_v2;

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Runs a Sonde cluster on loopback without Docker: 3 meta voters, N scrapers
+# and one `sonde all` that stores and answers queries (the storage and query
+# roles arrive with the replication issue). The integration tests use it too.
+#
+#   cluster/launch.sh up    [options]      start every node, wait until ready
+#   cluster/launch.sh down  [--dir DIR]    stop every node (SIGTERM)
+#   cluster/launch.sh start [--dir DIR] NAME   start one node again (same flags)
+#   cluster/launch.sh status [--dir DIR]   `sonde cluster status`
+#
+# Options of `up`:
+#   --dir DIR            state: each node's data, log, pid and command (default .cluster)
+#   --base-port P        ports: meta-i gRPC P+i, meta-i HTTP P+10+i, all P+20,
+#                        scraper-j P+30+j (default 19000)
+#   --scrapers N         number of scrapers (default 2)
+#   --scrape-config F    the scrapers' prometheus.yml (default: cluster/local/scraper.yml,
+#                        which scrapes every node's /metrics)
+#   --binary B           the sonde binary (default: target/release/sonde)
+#   --dead-after D       how long meta waits for a heartbeat (default 10s)
+#   --heartbeat D        heartbeat interval of every node (default 2s)
+#
+# Files in DIR: NAME.cmd (the node's command line), NAME.pid, NAME.log,
+# NAME/ (its data), ports (NAME PORT lines).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+command="${1:-}"
+shift || true
+
+dir=.cluster
+base=19000
+scrapers=2
+scrape_config="$here/local/scraper.yml"
+binary="$root/target/release/sonde"
+dead_after=10s
+heartbeat=2s
+name=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir="$2"; shift 2 ;;
+    --base-port) base="$2"; shift 2 ;;
+    --scrapers) scrapers="$2"; shift 2 ;;
+    --scrape-config) scrape_config="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
+    --dead-after) dead_after="$2"; shift 2 ;;
+    --heartbeat) heartbeat="$2"; shift 2 ;;
+    -*) echo "launch.sh: unknown option $1" >&2; exit 2 ;;
+    *) name="$1"; shift ;;
+  esac
+done
+
+meta_addresses() {
+  echo "127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2)),127.0.0.1:$((base + 3))"
+}
+
+# Writes NAME.cmd: the node's command line, one argument per line.
+write_cmd() {
+  local node="$1"; shift
+  printf '%s\n' "$@" > "$dir/$node.cmd"
+}
+
+start_node() {
+  local node="$1"
+  [ -f "$dir/$node.cmd" ] || { echo "launch.sh: no node $node in $dir" >&2; exit 2; }
+  mapfile -t args < "$dir/$node.cmd"
+  # Scrapers and meta nodes read relative paths from DIR.
+  (cd "$dir" && exec "${args[@]}" >> "$node.log" 2>&1) &
+  echo $! > "$dir/$node.pid"
+}
+
+wait_http() {
+  local url="$1" deadline=$((SECONDS + 60))
+  until curl -sf -o /dev/null "$url"; do
+    [ $SECONDS -lt $deadline ] || { echo "launch.sh: $url did not come up" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+up() {
+  [ -x "$binary" ] || { echo "launch.sh: no sonde binary at $binary (cargo build --release)" >&2; exit 2; }
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  : > "$dir/ports"
+  # A copy, so that relative file_sd paths resolve in DIR.
+  cp "$scrape_config" "$dir/scraper.yml"
+  local members="1=127.0.0.1:$((base + 1)),2=127.0.0.1:$((base + 2)),3=127.0.0.1:$((base + 3))"
+  for i in 1 2 3; do
+    write_cmd "meta-$i" "$binary" meta --node.id "$i" \
+      --grpc.listen-address "127.0.0.1:$((base + i))" --web.listen-address "127.0.0.1:$((base + 10 + i))" \
+      --storage.path "meta-$i" --meta.initial-members "$members" \
+      --cluster.dead-after "$dead_after" --cluster.heartbeat-interval "$heartbeat"
+    echo "meta-$i $((base + 10 + i))" >> "$dir/ports"
+  done
+  write_cmd all "$binary" all --web.listen-address "127.0.0.1:$((base + 20))" --storage.tsdb.path all \
+    --config.file "$here/local/all.yml" --web.enable-lifecycle
+  echo "all $((base + 20))" >> "$dir/ports"
+  for j in $(seq 1 "$scrapers"); do
+    write_cmd "scraper-$j" "$binary" scraper --web.listen-address "127.0.0.1:$((base + 30 + j))" \
+      --config.file "$dir/scraper.yml" --meta.addresses "$(meta_addresses)" \
+      --remote-write.url "http://127.0.0.1:$((base + 20))/api/v1/write" \
+      --cluster.heartbeat-interval "$heartbeat" --scrape.discovery-reload-interval 1s --web.enable-lifecycle
+    echo "scraper-$j $((base + 30 + j))" >> "$dir/ports"
+  done
+  # Self-monitoring: the scrapers scrape every node's /metrics.
+  {
+    echo '[{"targets": ['
+    awk '{printf "%s\"127.0.0.1:%s\"", (NR > 1 ? ", " : ""), $2}' "$dir/ports"
+    echo '], "labels": {"cluster": "local"}}]'
+  } > "$dir/nodes.json"
+  for node in meta-1 meta-2 meta-3 all $(seq -f 'scraper-%g' 1 "$scrapers"); do
+    start_node "$node"
+  done
+  while read -r node port; do
+    wait_http "http://127.0.0.1:$port/-/ready"
+  done < "$dir/ports"
+  echo "cluster up in $dir: query http://127.0.0.1:$((base + 20)), meta $(meta_addresses)"
+}
+
+down() {
+  for pidfile in "$dir"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  for pidfile in "$dir"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    local pid; pid="$(cat "$pidfile")"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+}
+
+case "$command" in
+  up) up ;;
+  down) down ;;
+  start) [ -n "$name" ] || { echo "launch.sh start NAME" >&2; exit 2; }; dir="$(cd "$dir" && pwd)"; start_node "$name" ;;
+  status) "$binary" cluster status --meta.addresses "$(meta_addresses)" ;;
+  *) sed -n '2,25p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,167 @@
+//! `sonde scraper`: discovers and relabels every target of the scrape
+//! config, scrapes the share the scraper ring gives it, and remote-writes
+//! the samples. On SIGTERM it writes staleness markers for its targets and
+//! leaves the cluster, so another scraper takes them over at once.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use parking_lot::RwLock;
+
+use crate::api::{self, ApiState, Lifecycle, NodeInfo};
+use crate::cli::ScraperArgs;
+use crate::cluster::follow_scraper_ring;
+use crate::config::Config;
+use crate::discovery::DiscoveryManager;
+use crate::ingest::remote_write::client::RemoteWriteClient;
+use crate::meta::Role;
+use crate::scrape::{ScrapeManager, Shard};
+use crate::telemetry;
+
+use super::all::{load_config_file, offset_seed, shutdown_signal};
+use super::member::{duration, member, status_source};
+
+/// How long one remote write request may take, and how long a batch is
+/// retried before its scrape is reported failed.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const WRITE_GIVE_UP: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub fn run(args: ScraperArgs) -> Result<()> {
+    telemetry::init_logging(&args.log_level);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+struct Scraper {
+    args: ScraperArgs,
+    info: Arc<NodeInfo>,
+    scrape: Arc<ScrapeManager>,
+    discovery: Arc<DiscoveryManager>,
+}
+
+impl Scraper {
+    async fn apply(&self, config: &Config) -> Result<(), String> {
+        let jobs = config.all_scrape_configs().map_err(|e| e.to_string())?;
+        let discovery: Vec<_> = jobs.iter().map(|job| (job.job_name.clone(), job.discovery.clone())).collect();
+        DiscoveryManager::check(&discovery)?;
+        self.scrape.apply(jobs).await.map_err(|e| e.to_string())?;
+        self.discovery.apply(discovery)
+    }
+
+    async fn reload(&self) -> Result<(), String> {
+        let result = match load_config_file(&self.args.config_file) {
+            Ok((config, text)) => self.apply(&config).await.map(|()| text),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        *self.info.last_reload.write() = (result.is_ok(), api::time::now_millis());
+        match result {
+            Ok(text) => {
+                *self.info.config_text.write() = text;
+                tracing::info!("configuration reloaded");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "configuration reload failed; the previous configuration stays");
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn serve(args: ScraperArgs) -> Result<()> {
+    let (config, config_text) = load_config_file(&args.config_file)?;
+    let appender = RemoteWriteClient::new(&args.remote_write_url, WRITE_TIMEOUT, WRITE_GIVE_UP)
+        .map_err(|e| anyhow!("invalid --remote-write.url: {e}"))?;
+    let member = member(&args.member, vec![Role::Scraper], &args.listen_address, args.meta_addresses.clone())?;
+    let throttle = duration("scrape.discovery-reload-interval", &args.discovery_reload_interval)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen_address)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen_address))?;
+    telemetry::register(crate::scrape::register_metrics);
+    telemetry::register(crate::cluster::metrics::register);
+
+    // Until the ring says otherwise this scraper owns no target.
+    let scrape = Arc::new(ScrapeManager::with_shard(Arc::new(appender), offset_seed(&config), Shard::nothing()));
+    let scraper = Arc::new(Scraper {
+        args: args.clone(),
+        info: Arc::new(node_info(&args, config_text)),
+        scrape: scrape.clone(),
+        discovery: Arc::new(DiscoveryManager::new(throttle)),
+    });
+    scraper.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
+    tokio::spawn(feed_targets(scraper.clone()));
+    tokio::spawn(reload_on_sighup(scraper.clone()));
+    member.start();
+    let ring_follower = tokio::spawn(follow_scraper_ring(member.clone(), scrape.clone()));
+
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let lifecycle = args.enable_lifecycle.then(|| {
+        let scraper = scraper.clone();
+        Arc::new(Lifecycle {
+            reload: Box::new(move || {
+                let scraper = scraper.clone();
+                Box::pin(async move { scraper.reload().await })
+            }),
+            shutdown: shutdown.clone(),
+        })
+    });
+    let state = ApiState {
+        query: None,
+        storage: None,
+        info: scraper.info.clone(),
+        lifecycle,
+        scrape: Some(scrape.clone()),
+        rules: None,
+        notifier: None,
+        cluster: Some(status_source(member.clone())),
+    };
+    tracing::info!(id = member.id(), address = %args.listen_address, "scraper is ready");
+    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
+
+    tracing::info!("leaving the cluster: writing staleness markers for this scraper's targets");
+    ring_follower.abort();
+    scraper.discovery.stop();
+    scrape.give_up_all().await;
+    if let Err(e) = member.leave().await {
+        tracing::warn!(error = %e, "cannot leave the cluster cleanly; the meta leader will declare this node dead");
+    }
+    Ok(())
+}
+
+async fn feed_targets(scraper: Arc<Scraper>) {
+    loop {
+        for (job, groups) in scraper.discovery.next_updates().await {
+            scraper.scrape.sync(&job, groups).await;
+        }
+    }
+}
+
+async fn reload_on_sighup(scraper: Arc<Scraper>) {
+    let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        let _ = scraper.reload().await;
+    }
+}
+
+fn node_info(args: &ScraperArgs, config_text: String) -> NodeInfo {
+    let flags = [
+        ("config.file", args.config_file.display().to_string()),
+        ("web.listen-address", args.listen_address.clone()),
+        ("meta.addresses", args.meta_addresses.join(",")),
+        ("remote-write.url", args.remote_write_url.clone()),
+        ("scrape.discovery-reload-interval", args.discovery_reload_interval.clone()),
+        ("cluster.heartbeat-interval", args.member.heartbeat_interval.clone()),
+    ];
+    NodeInfo {
+        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        config_text: RwLock::new(config_text),
+        last_reload: RwLock::new((true, api::time::now_millis())),
+        start_millis: api::time::now_millis(),
+        ready: true.into(),
+        admin_enabled: false,
+    }
+}
