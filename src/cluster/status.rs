@@ -74,6 +74,8 @@ pub fn to_json(reply: Result<&StatusReply, &ClusterError>, local: Option<&Member
             "commitIndex": reply.commit_index,
             "appliedIndex": reply.applied_index,
             "lastLogIndex": reply.last_log_index,
+            "snapshotIndex": reply.snapshot_index,
+            "purgedIndex": reply.purged_index,
             "members": reply.raft_members.iter().map(|m| json!({
                 "id": m.id, "address": m.address, "voter": m.voter,
             })).collect::<Vec<_>>(),
@@ -178,6 +180,8 @@ mod tests {
             }],
             liveness: vec![Liveness { id: 42, silent_ms: 1500, owned_targets: 7 }],
             raft_state: "Leader".into(),
+            snapshot_index: 10,
+            purged_index: 0,
         };
         let status = to_json(Ok(&reply), None);
         assert_eq!(status["meta"]["leader"]["id"], 1);

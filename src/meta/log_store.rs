@@ -204,7 +204,7 @@ mod tests {
     }
 
     fn open(dir: &std::path::Path) -> LogStore {
-        LogStore::open(&sled::open(dir).unwrap()).unwrap()
+        LogStore::open(&crate::meta::reopen_for_test(dir)).unwrap()
     }
 
     #[tokio::test]

@@ -38,3 +38,21 @@ pub fn open(dir: &std::path::Path) -> Result<(LogStore, StateMachineStore), Meta
         .map_err(|source| MetaError::Open { path: dir.display().to_string(), source })?;
     Ok((LogStore::open(&db)?, StateMachineStore::open(&db)?))
 }
+
+/// sled releases its file lock from a background thread after the last
+/// handle is dropped, so a test that reopens a store at once may find it
+/// still locked for a moment.
+#[cfg(test)]
+pub(crate) fn reopen_for_test(dir: &std::path::Path) -> sled::Db {
+    let mut attempts = 0;
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(_) if attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot reopen the sled store in {}: {e}", dir.display()),
+        }
+    }
+}

@@ -158,8 +158,11 @@ impl meta_server::Meta for MetaService {
         let zone = Some(request.zone).filter(|zone| !zone.is_empty());
         let roles = parse_roles(&request.roles)?;
         let at_unix_ms = crate::api::time::now_millis().max(0) as u64;
-        self.propose(MetaRequest::Register { id: request.id, roles, address: request.address, zone, at_unix_ms })
-            .await
+        let id = request.id;
+        let reply = self.propose(MetaRequest::Register { id, roles, address: request.address, zone, at_unix_ms }).await?;
+        // A node's clock starts when it registers, not when this leader took over.
+        self.handle.liveness.heard(id, 0);
+        Ok(reply)
     }
 
     async fn set_state(&self, request: Request<proto::SetStateRequest>) -> Result<Response<proto::NodeReply>, Status> {
@@ -225,6 +228,8 @@ impl meta_server::Meta for MetaService {
             nodes: self.handle.cluster().nodes().map(proto::Node::from).collect(),
             liveness,
             raft_state: format!("{:?}", metrics.state),
+            snapshot_index: metrics.snapshot.map_or(0, |id| id.index),
+            purged_index: metrics.purged.map_or(0, |id| id.index),
         }))
     }
 

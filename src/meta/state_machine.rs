@@ -313,7 +313,7 @@ mod tests {
     }
 
     fn open(dir: &std::path::Path) -> StateMachineStore {
-        StateMachineStore::open(&sled::open(dir).unwrap()).unwrap()
+        StateMachineStore::open(&crate::meta::reopen_for_test(dir)).unwrap()
     }
 
     fn changed(response: &MetaResponse) -> (NodeId, bool) {
