@@ -412,8 +412,8 @@ impl Targets {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrapers_split_targets_once_and_move_them_on_death_join_and_leave() {
-    const TARGETS: usize = 24;
-    let steady: u64 = std::env::var("SONDE_STEADY_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    const TARGETS: usize = 60;
+    let steady: u64 = std::env::var("SONDE_STEADY_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let targets = Targets::start(TARGETS).await;
     let cluster = Cluster::up(3, &targets.config());
     let all: [u16; 3] = [1, 2, 3];
