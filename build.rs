@@ -7,14 +7,18 @@ const PROTO_ROOT: &str = "proto";
 const PROTOS: &[&str] =
     &["proto/prometheus/types.proto", "proto/prometheus/remote.proto", "proto/prometheus/write/v2/types.proto"];
 
-const SERVICES: &[&str] = &["proto/sonde/meta.proto"];
+const SERVICES: &[&str] = &["proto/sonde/meta.proto", "proto/sonde/storage.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
     // SAFETY: the build script runs no other threads.
     unsafe { std::env::set_var("PROTOC", &protoc) };
     prost_build::Config::new().compile_protos(PROTOS, &[PROTO_ROOT])?;
-    tonic_prost_build::configure().compile_protos(SERVICES, &[PROTO_ROOT])?;
+    // The storage service carries Prometheus' remote write types: use the
+    // ones generated above rather than a second copy.
+    tonic_prost_build::configure()
+        .extern_path(".prometheus", "crate::ingest::remote_write::proto::prometheus")
+        .compile_protos(SERVICES, &[PROTO_ROOT])?;
     println!("cargo:rerun-if-changed={PROTO_ROOT}");
     Ok(())
 }

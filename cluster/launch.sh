@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs a Sonde cluster on loopback without Docker: 3 meta voters, N scrapers
-# and one `sonde all` that stores and answers queries (the storage and query
-# roles arrive with the replication issue). The integration tests use it too.
+# Runs a Sonde cluster on loopback without Docker: 3 meta voters, S storage
+# nodes, N scrapers (also the remote-write entry points) and one query node.
+# The integration tests use it too.
 #
 #   cluster/launch.sh up    [options]      start every node, wait until ready
 #   cluster/launch.sh down  [--dir DIR]    stop every node (SIGTERM)
@@ -10,9 +10,12 @@
 #
 # Options of `up`:
 #   --dir DIR            state: each node's data, log, pid and command (default .cluster)
-#   --base-port P        ports: meta-i gRPC P+i, meta-i HTTP P+10+i, all P+20,
-#                        scraper-j P+30+j (default 19000)
-#   --scrapers N         number of scrapers (default 2)
+#   --base-port P        ports: meta-i gRPC P+i, meta-i HTTP P+10+i, query P+20,
+#                        scraper-j P+30+j, storage-k gRPC P+40+k and HTTP P+50+k
+#                        (default 19000)
+#   --scrapers N         number of scrapers, at most 9 (default 2)
+#   --storage N          number of storage nodes, at most 9 (default 3)
+#   --replication-factor R  storage replicas of each series (default 3)
 #   --scrape-config F    the scrapers' prometheus.yml (default: cluster/local/scraper.yml,
 #                        which scrapes every node's /metrics)
 #   --binary B           the sonde binary (default: target/release/sonde)
@@ -31,6 +34,8 @@ shift || true
 dir=.cluster
 base=19000
 scrapers=2
+storage=3
+replication=3
 scrape_config="$here/local/scraper.yml"
 binary="$root/target/release/sonde"
 dead_after=10s
@@ -41,6 +46,8 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --base-port) base="$2"; shift 2 ;;
     --scrapers) scrapers="$2"; shift 2 ;;
+    --storage) storage="$2"; shift 2 ;;
+    --replication-factor) replication="$2"; shift 2 ;;
     --scrape-config) scrape_config="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
     --dead-after) dead_after="$2"; shift 2 ;;
@@ -92,13 +99,20 @@ up() {
       --cluster.dead-after "$dead_after" --cluster.heartbeat-interval "$heartbeat"
     echo "meta-$i $((base + 10 + i))" >> "$dir/ports"
   done
-  write_cmd all "$binary" all --web.listen-address "127.0.0.1:$((base + 20))" --storage.tsdb.path all \
-    --config.file "$here/local/all.yml" --web.enable-lifecycle
-  echo "all $((base + 20))" >> "$dir/ports"
+  for k in $(seq 1 "$storage"); do
+    write_cmd "storage-$k" "$binary" storage --grpc.listen-address "127.0.0.1:$((base + 40 + k))" \
+      --web.listen-address "127.0.0.1:$((base + 50 + k))" --storage.tsdb.path "storage-$k" \
+      --meta.addresses "$(meta_addresses)" --cluster.heartbeat-interval "$heartbeat"
+    echo "storage-$k $((base + 50 + k))" >> "$dir/ports"
+  done
+  write_cmd query "$binary" query --web.listen-address "127.0.0.1:$((base + 20))" \
+    --meta.addresses "$(meta_addresses)" --cluster.heartbeat-interval "$heartbeat" \
+    --distributor.replication-factor "$replication"
+  echo "query $((base + 20))" >> "$dir/ports"
   for j in $(seq 1 "$scrapers"); do
     write_cmd "scraper-$j" "$binary" scraper --web.listen-address "127.0.0.1:$((base + 30 + j))" \
       --config.file "$dir/scraper.yml" --meta.addresses "$(meta_addresses)" \
-      --remote-write.url "http://127.0.0.1:$((base + 20))/api/v1/write" \
+      --distributor.replication-factor "$replication" \
       --cluster.heartbeat-interval "$heartbeat" --scrape.discovery-reload-interval 1s --web.enable-lifecycle
     echo "scraper-$j $((base + 30 + j))" >> "$dir/ports"
   done
@@ -108,13 +122,13 @@ up() {
     awk '{printf "%s\"127.0.0.1:%s\"", (NR > 1 ? ", " : ""), $2}' "$dir/ports"
     echo '], "labels": {"cluster": "local"}}]'
   } > "$dir/nodes.json"
-  for node in meta-1 meta-2 meta-3 all $(seq -f 'scraper-%g' 1 "$scrapers"); do
+  for node in meta-1 meta-2 meta-3 $(seq -f 'storage-%g' 1 "$storage") query $(seq -f 'scraper-%g' 1 "$scrapers"); do
     start_node "$node"
   done
   while read -r node port; do
     wait_http "http://127.0.0.1:$port/-/ready"
   done < "$dir/ports"
-  echo "cluster up in $dir: query http://127.0.0.1:$((base + 20)), meta $(meta_addresses)"
+  echo "cluster up in $dir: query http://127.0.0.1:$((base + 20)), remote write http://127.0.0.1:$((base + 31))/api/v1/write, meta $(meta_addresses)"
 }
 
 down() {

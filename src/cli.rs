@@ -19,9 +19,15 @@ pub enum Command {
     All(AllArgs),
     /// A voter of the meta group: cluster membership in Raft.
     Meta(MetaArgs),
-    /// A cluster scraper: scrapes its share of the targets (by the scraper
-    /// ring) and remote-writes what it scrapes.
+    /// A cluster scraper and ingest gateway: scrapes its share of the
+    /// targets (by the scraper ring), receives remote write, and distributes
+    /// every series to its storage replicas.
     Scraper(ScraperArgs),
+    /// A cluster storage node: the TSDB behind a gRPC service.
+    Storage(StorageArgs),
+    /// A cluster query node: PromQL and the Prometheus HTTP API over every
+    /// storage node.
+    Query(QueryArgs),
     /// Inspect and change the cluster.
     #[command(subcommand)]
     Cluster(ClusterCommand),
@@ -67,34 +73,8 @@ pub struct AllArgs {
     #[arg(long = "web.listen-address", visible_alias = "listen", default_value = "0.0.0.0:9090")]
     pub listen_address: String,
 
-    /// Where the TSDB keeps its data.
-    #[arg(long = "storage.tsdb.path", visible_alias = "data-dir", default_value = "data/")]
-    pub data_dir: PathBuf,
-
-    /// How long to keep data (Prometheus duration, e.g. 15d; 0 keeps it forever
-    /// unless a size limit is set).
-    #[arg(long = "storage.tsdb.retention.time", visible_alias = "retention", default_value = "15d")]
-    pub retention_time: String,
-
-    /// Largest size of the data on disk (e.g. 512MB, 10GB; 0 means no limit).
-    #[arg(long = "storage.tsdb.retention.size", default_value = "0")]
-    pub retention_size: String,
-
-    /// Length of the blocks the head is cut into (Prometheus' hidden flag; tests use seconds).
-    #[arg(long = "storage.tsdb.min-block-duration", default_value = "2h")]
-    pub min_block_duration: String,
-
-    /// Longest block compaction builds (default: 10% of the retention time, at most 31d).
-    #[arg(long = "storage.tsdb.max-block-duration")]
-    pub max_block_duration: Option<String>,
-
-    /// fsync the WAL on every write, so acknowledged data also survives a power loss.
-    #[arg(long = "storage.tsdb.wal-fsync")]
-    pub wal_fsync: bool,
-
-    /// How often to check for head cuts, compactions and retention.
-    #[arg(long = "storage.tsdb.maintenance-interval", default_value = "1m")]
-    pub maintenance_interval: String,
+    #[command(flatten)]
+    pub tsdb: TsdbArgs,
 
     /// Enable /-/reload and /-/quit.
     #[arg(long = "web.enable-lifecycle")]
@@ -148,12 +128,12 @@ impl AllArgs {
         let pairs = [
             ("config.file", self.config_file.display().to_string()),
             ("web.listen-address", self.listen_address.clone()),
-            ("storage.tsdb.path", self.data_dir.display().to_string()),
-            ("storage.tsdb.retention.time", self.retention_time.clone()),
-            ("storage.tsdb.retention.size", self.retention_size.clone()),
-            ("storage.tsdb.min-block-duration", self.min_block_duration.clone()),
-            ("storage.tsdb.max-block-duration", self.max_block_duration.clone().unwrap_or_default()),
-            ("storage.tsdb.wal-fsync", self.wal_fsync.to_string()),
+            ("storage.tsdb.path", self.tsdb.data_dir.display().to_string()),
+            ("storage.tsdb.retention.time", self.tsdb.retention_time.clone()),
+            ("storage.tsdb.retention.size", self.tsdb.retention_size.clone()),
+            ("storage.tsdb.min-block-duration", self.tsdb.min_block_duration.clone()),
+            ("storage.tsdb.max-block-duration", self.tsdb.max_block_duration.clone().unwrap_or_default()),
+            ("storage.tsdb.wal-fsync", self.tsdb.wal_fsync.to_string()),
             ("web.enable-lifecycle", self.enable_lifecycle.to_string()),
             ("web.enable-admin-api", self.enable_admin_api.to_string()),
             ("web.enable-remote-write-receiver", "true".to_string()),
@@ -254,10 +234,19 @@ pub struct ScraperArgs {
     #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
     pub meta_addresses: Vec<String>,
 
-    /// Where scraped samples go: a remote write endpoint (e.g. a `sonde all`
-    /// at http://host:9090/api/v1/write).
+    /// Send scraped and received samples to this remote write endpoint
+    /// instead of the storage nodes (e.g. a `sonde all` at
+    /// http://host:9090/api/v1/write).
     #[arg(long = "remote-write.url")]
-    pub remote_write_url: String,
+    pub remote_write_url: Option<String>,
+
+    /// Storage replicas of every series; a write needs a majority of them.
+    #[arg(long = "distributor.replication-factor", default_value = "3")]
+    pub replication_factor: usize,
+
+    /// Largest remote-write body accepted after decompression.
+    #[arg(long = "web.remote-write.max-decoded-bytes", default_value = "64MiB")]
+    pub max_write_bytes: String,
 
     #[command(flatten)]
     pub member: MemberArgs,
@@ -308,4 +297,93 @@ pub enum ClusterCommand {
         #[arg(long = "id")]
         id: u64,
     },
+}
+
+/// The TSDB's flags, under Prometheus' names (`sonde all`, `sonde storage`).
+#[derive(Args, Debug, Clone)]
+pub struct TsdbArgs {
+    /// Where the TSDB keeps its data.
+    #[arg(long = "storage.tsdb.path", visible_alias = "data-dir", default_value = "data/")]
+    pub data_dir: PathBuf,
+
+    /// How long to keep data (Prometheus duration, e.g. 15d; 0 keeps it forever
+    /// unless a size limit is set).
+    #[arg(long = "storage.tsdb.retention.time", visible_alias = "retention", default_value = "15d")]
+    pub retention_time: String,
+
+    /// Largest size of the data on disk (e.g. 512MB, 10GB; 0 means no limit).
+    #[arg(long = "storage.tsdb.retention.size", default_value = "0")]
+    pub retention_size: String,
+
+    /// Length of the blocks the head is cut into (Prometheus' hidden flag; tests use seconds).
+    #[arg(long = "storage.tsdb.min-block-duration", default_value = "2h")]
+    pub min_block_duration: String,
+
+    /// Longest block compaction builds (default: 10% of the retention time, at most 31d).
+    #[arg(long = "storage.tsdb.max-block-duration")]
+    pub max_block_duration: Option<String>,
+
+    /// fsync the WAL on every write, so acknowledged data also survives a power loss.
+    #[arg(long = "storage.tsdb.wal-fsync")]
+    pub wal_fsync: bool,
+
+    /// How often to check for head cuts, compactions and retention.
+    #[arg(long = "storage.tsdb.maintenance-interval", default_value = "1m")]
+    pub maintenance_interval: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StorageArgs {
+    #[command(flatten)]
+    pub tsdb: TsdbArgs,
+
+    /// Address the storage gRPC service listens on.
+    #[arg(long = "grpc.listen-address", default_value = "0.0.0.0:9097")]
+    pub grpc_listen_address: String,
+
+    /// Address of the HTTP endpoints: /metrics, health, cluster status.
+    #[arg(long = "web.listen-address", default_value = "0.0.0.0:9098")]
+    pub listen_address: String,
+
+    /// The meta nodes' gRPC addresses, comma-separated.
+    #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+    pub meta_addresses: Vec<String>,
+
+    /// Accepted samples this far behind a series' newest one (Prometheus'
+    /// out_of_order_time_window); 0 refuses out-of-order samples.
+    #[arg(long = "storage.tsdb.out-of-order-time-window", default_value = "0s")]
+    pub out_of_order_window: String,
+
+    #[command(flatten)]
+    pub member: MemberArgs,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct QueryArgs {
+    /// Address of the Prometheus HTTP API.
+    #[arg(long = "web.listen-address", visible_alias = "listen", default_value = "0.0.0.0:9090")]
+    pub listen_address: String,
+
+    /// The meta nodes' gRPC addresses, comma-separated.
+    #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+    pub meta_addresses: Vec<String>,
+
+    /// The replication factor the distributors write with.
+    #[arg(long = "distributor.replication-factor", default_value = "3")]
+    pub replication_factor: usize,
+
+    /// How long a query may run.
+    #[arg(long = "query.timeout", default_value = "2m")]
+    pub query_timeout: String,
+
+    #[command(flatten)]
+    pub member: MemberArgs,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
 }

@@ -11,6 +11,8 @@ fn main() -> ExitCode {
         Command::All(args) => exit(sonde::roles::all::run(args)),
         Command::Meta(args) => exit(sonde::roles::meta::run(args)),
         Command::Scraper(args) => exit(sonde::roles::scraper::run(args)),
+        Command::Storage(args) => exit(sonde::roles::storage::run(args)),
+        Command::Query(args) => exit(sonde::roles::query::run(args)),
         Command::Cluster(command) => sonde::roles::cluster::run(command),
         Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
         Command::Check(CheckCommand::AlertmanagerConfig { files }) => sonde::roles::check::alertmanager_config(&files),

@@ -121,6 +121,7 @@ fn query_error(e: promql::Error) -> ApiError {
         ErrorKind::Execution | ErrorKind::TooManySamples => ErrorType::Execution,
         ErrorKind::Timeout => ErrorType::Timeout,
         ErrorKind::Canceled => ErrorType::Canceled,
+        ErrorKind::Unavailable => ErrorType::Unavailable,
         ErrorKind::Internal => ErrorType::Internal,
     };
     ApiError { kind, message: e.message }

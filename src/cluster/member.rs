@@ -137,6 +137,16 @@ impl Member {
         Ok(())
     }
 
+    /// Leaving without being removed: no new work comes here, the record
+    /// (and the node's data) stays, and heartbeats stop, so the leader
+    /// declares the node dead until it starts again and re-joins.
+    pub async fn pause(&self) -> Result<(), ClusterError> {
+        self.leaving.store(true, Ordering::Relaxed);
+        self.set_state(NodeState::Leaving).await?;
+        tracing::info!(id = self.options.id, "left the ring; staying registered");
+        Ok(())
+    }
+
     /// Heartbeats the leader; (re-)joins when the leader does not know this
     /// node or has declared it dead (after a partition or a meta restart).
     async fn heartbeat(self: Arc<Self>) {

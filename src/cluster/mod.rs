@@ -8,6 +8,7 @@ mod member;
 pub mod metrics;
 mod shard;
 pub mod status;
+pub mod storage_ring;
 
 pub use client::MetaClient;
 pub use error::ClusterError;

@@ -42,3 +42,45 @@ pub fn register(registry: &mut Registry) {
         REQUEST_SECONDS.clone(),
     );
 }
+
+/// The distributor's metrics, on nodes that run one (cluster scrapers).
+pub struct DistributorMetrics {
+    pub samples: Counter,
+    pub push_duration: Histogram,
+    pub replication_failures: Counter,
+    pub quorum_failures: Counter,
+    pub backpressure: Counter,
+}
+
+pub static DISTRIBUTOR_METRICS: LazyLock<DistributorMetrics> = LazyLock::new(|| DistributorMetrics {
+    samples: Counter::default(),
+    push_duration: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+    replication_failures: Counter::default(),
+    quorum_failures: Counter::default(),
+    backpressure: Counter::default(),
+});
+
+pub fn register_distributor(registry: &mut Registry) {
+    let m = &*DISTRIBUTOR_METRICS;
+    registry.register("sonde_distributor_samples", "Samples acknowledged by a quorum of storage replicas", m.samples.clone());
+    registry.register(
+        "sonde_distributor_push_duration_seconds",
+        "Time of one push to one storage replica, retries included",
+        m.push_duration.clone(),
+    );
+    registry.register(
+        "sonde_distributor_replication_failures",
+        "Pushes to a storage replica that failed after their retries",
+        m.replication_failures.clone(),
+    );
+    registry.register(
+        "sonde_distributor_quorum_failures",
+        "Batches refused because some series reached no quorum of replicas",
+        m.quorum_failures.clone(),
+    );
+    registry.register(
+        "sonde_distributor_backpressure",
+        "Batches refused because too much data was in flight to storage",
+        m.backpressure.clone(),
+    );
+}

@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Timeout,
     Canceled,
     TooManySamples,
+    /// Storage could not answer completely (cluster nodes down).
+    Unavailable,
     Internal,
 }
 
@@ -44,6 +46,7 @@ impl From<crate::series::Error> for Error {
             crate::series::ErrorCode::BadData => ErrorKind::BadData,
             crate::series::ErrorCode::Timeout => ErrorKind::Timeout,
             crate::series::ErrorCode::Canceled => ErrorKind::Canceled,
+            crate::series::ErrorCode::Unavailable => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         };
         Error { kind, message: e.to_string() }

@@ -46,6 +46,65 @@ impl TokenRing {
         Some(self.tokens[at % self.tokens.len()].1)
     }
 
+    /// Up to `count` distinct nodes clockwise from `key_hash`: the owner
+    /// and the nodes after it. Where `zone_of` names zones, nodes of zones
+    /// not chosen yet come first, so replicas spread over zones as far as
+    /// there are zones (a node without a zone is a zone of its own).
+    pub fn replicas<'z>(&self, key_hash: u64, count: usize, zone_of: impl Fn(u64) -> Option<&'z str>) -> Vec<u64> {
+        if self.tokens.is_empty() {
+            return Vec::new();
+        }
+        let start = self.tokens.partition_point(|&(token, _)| token < key_hash);
+        self.replicas_from(start, count, zone_of)
+    }
+
+    /// The replica set of the keys that fall on the token at `index`.
+    fn replicas_from<'z>(&self, start: usize, count: usize, zone_of: impl Fn(u64) -> Option<&'z str>) -> Vec<u64> {
+        let count = count.min(self.nodes.len());
+        let mut chosen: Vec<u64> = Vec::with_capacity(count);
+        let mut zones: Vec<&str> = Vec::with_capacity(count);
+        let walk = || (0..self.tokens.len()).map(|step| self.tokens[(start + step) % self.tokens.len()].1);
+        for node in walk() {
+            if chosen.len() == count {
+                break;
+            }
+            if chosen.contains(&node) {
+                continue;
+            }
+            match zone_of(node) {
+                Some(zone) if zones.contains(&zone) => continue,
+                Some(zone) => zones.push(zone),
+                None => {}
+            }
+            chosen.push(node);
+        }
+        // Fewer zones than replicas: fill up with distinct nodes.
+        for node in walk() {
+            if chosen.len() == count {
+                break;
+            }
+            if !chosen.contains(&node) {
+                chosen.push(node);
+            }
+        }
+        chosen
+    }
+
+    /// The replica set of every token range of the ring (adjacent ranges
+    /// often share a set), for checking that a read covered every range.
+    pub fn replica_sets<'z>(&self, count: usize, zone_of: impl Fn(u64) -> Option<&'z str> + Copy) -> Vec<Vec<u64>> {
+        let mut sets: Vec<Vec<u64>> = (0..self.tokens.len())
+            .map(|index| {
+                let mut set = self.replicas_from(index, count, zone_of);
+                set.sort_unstable();
+                set
+            })
+            .collect();
+        sets.sort();
+        sets.dedup();
+        sets
+    }
+
     /// The member node ids, sorted.
     pub fn nodes(&self) -> &[u64] {
         &self.nodes
@@ -98,6 +157,45 @@ mod tests {
         assert!((0.15..0.35).contains(&moved), "a fourth node took {moved:.3} of the keys");
         assert!(keys().all(|key| three.owner(key) == four.owner(key) || four.owner(key) == Some(44)),
             "keys only move to the new node");
+    }
+
+    #[test]
+    fn replicas_are_distinct_start_at_the_owner_and_spread_over_zones() {
+        let ring = TokenRing::new([1, 2, 3, 4, 5], 32);
+        let no_zones = |_: u64| None;
+        for key in keys().take(1000) {
+            let replicas = ring.replicas(key, 3, no_zones);
+            assert_eq!(replicas.len(), 3);
+            assert_eq!(replicas[0], ring.owner(key).unwrap());
+            let mut unique = replicas.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), 3, "{replicas:?}");
+        }
+        assert_eq!(ring.replicas(7, 9, no_zones).len(), 5, "never more replicas than nodes");
+        // Nodes 1 and 2 in zone a, 3 and 4 in b, 5 in c: one replica per zone.
+        let zone = |node: u64| Some(["a", "a", "b", "b", "c"][node as usize - 1]);
+        for key in keys().take(1000) {
+            let mut zones: Vec<&str> = ring.replicas(key, 3, zone).into_iter().map(|n| zone(n).unwrap()).collect();
+            zones.sort_unstable();
+            assert_eq!(zones, ["a", "b", "c"]);
+        }
+        // Two zones for three replicas: both zones, then any other node.
+        let two = |node: u64| Some(if node <= 2 { "a" } else { "b" });
+        let replicas = ring.replicas(99, 3, two);
+        assert_eq!(replicas.len(), 3);
+        assert_ne!(two(replicas[0]), two(replicas[1]));
+    }
+
+    #[test]
+    fn every_key_falls_in_one_of_the_replica_sets() {
+        let ring = TokenRing::new([1, 2, 3, 4, 5], 16);
+        let sets = ring.replica_sets(3, |_| None);
+        for key in keys().take(2000) {
+            let mut replicas = ring.replicas(key, 3, |_| None);
+            replicas.sort_unstable();
+            assert!(sets.contains(&replicas));
+        }
     }
 
     #[test]

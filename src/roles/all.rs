@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, Lifecycle, NodeInfo};
-use crate::cli::AllArgs;
+use crate::cli::{AllArgs, TsdbArgs};
 use crate::config::{ByteSize, Config, Duration};
 use crate::discovery::DiscoveryManager;
 use crate::notifier::Notifier;
@@ -19,7 +19,8 @@ use crate::{ingest, telemetry};
 pub fn run(args: AllArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level);
     let (config, config_text) = load_config(&args)?;
-    let options = tsdb_options(&args, &config)?;
+    let options =
+        tsdb_options(&args.tsdb, config.storage.tsdb.out_of_order_time_window.milliseconds() as i64)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(serve(args, options, config, config_text))
@@ -48,7 +49,7 @@ fn parse_duration(flag: &str, text: &str) -> Result<i64> {
     Ok(duration.milliseconds() as i64)
 }
 
-fn tsdb_options(args: &AllArgs, config: &Config) -> Result<TsdbOptions> {
+pub(crate) fn tsdb_options(args: &TsdbArgs, out_of_order_window_ms: i64) -> Result<TsdbOptions> {
     let retention_bytes = ByteSize::parse(&args.retention_size)
         .map_err(|e| anyhow!("invalid --storage.tsdb.retention.size: {e}"))?
         .bytes();
@@ -56,7 +57,7 @@ fn tsdb_options(args: &AllArgs, config: &Config) -> Result<TsdbOptions> {
         block_duration_ms: parse_duration("storage.tsdb.min-block-duration", &args.min_block_duration)?,
         retention_ms: parse_duration("storage.tsdb.retention.time", &args.retention_time)?,
         retention_bytes,
-        out_of_order_window_ms: config.storage.tsdb.out_of_order_time_window.milliseconds() as i64,
+        out_of_order_window_ms,
         wal_fsync: args.wal_fsync,
         maintenance_interval: Duration::parse(&args.maintenance_interval)
             .map_err(|e| anyhow!("invalid --storage.tsdb.maintenance-interval: {e}"))?
@@ -75,11 +76,11 @@ fn tsdb_options(args: &AllArgs, config: &Config) -> Result<TsdbOptions> {
 }
 
 async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text: String) -> Result<()> {
-    let data_dir = args.data_dir.clone();
+    let data_dir = args.tsdb.data_dir.clone();
     let maintenance_interval = options.maintenance_interval;
     let storage = tokio::task::spawn_blocking(move || Storage::open(&data_dir, options))
         .await?
-        .with_context(|| format!("cannot open the TSDB in {}", args.data_dir.display()))?;
+        .with_context(|| format!("cannot open the TSDB in {}", args.tsdb.data_dir.display()))?;
     let storage = Arc::new(storage);
     telemetry::register(crate::tsdb::metrics::register);
     telemetry::register(crate::ingest::metrics::register);
@@ -169,7 +170,7 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     Ok(())
 }
 
-fn spawn_maintenance(storage: Arc<Storage>, interval: std::time::Duration) {
+pub(crate) fn spawn_maintenance(storage: Arc<Storage>, interval: std::time::Duration) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

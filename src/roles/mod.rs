@@ -1,5 +1,6 @@
 //! Roles compose components into a running node. `all` is every metrics
-//! role in one process; `meta` and `scraper` are cluster roles; `check` and
+//! role in one process; `meta`, `scraper`, `storage` and `query` are
+//! cluster roles; `check` and
 //! `cluster` are command-line tools.
 
 pub mod all;
@@ -7,4 +8,6 @@ pub mod check;
 pub mod cluster;
 mod member;
 pub mod meta;
+pub mod query;
 pub mod scraper;
+pub mod storage;

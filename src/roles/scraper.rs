@@ -1,6 +1,7 @@
 //! `sonde scraper`: discovers and relabels every target of the scrape
-//! config, scrapes the share the scraper ring gives it, and remote-writes
-//! the samples. On SIGTERM it writes staleness markers for its targets and
+//! config and scrapes the share the scraper ring gives it; it is also the
+//! cluster's remote-write entry point (`/api/v1/write`). Samples go to the
+//! storage nodes through the distributor, or to `--remote-write.url`. On SIGTERM it writes staleness markers for its targets and
 //! leaves the cluster, so another scraper takes them over at once.
 
 use std::sync::Arc;
@@ -11,11 +12,15 @@ use parking_lot::RwLock;
 use crate::api::{self, ApiState, Lifecycle, NodeInfo};
 use crate::cli::ScraperArgs;
 use crate::cluster::follow_scraper_ring;
-use crate::config::Config;
+use crate::cluster::storage_ring::{RingCache, StorageRing};
+use crate::config::{ByteSize, Config};
+use crate::ingest::distributor::{Distributor, DistributorOptions};
 use crate::discovery::DiscoveryManager;
 use crate::ingest::remote_write::client::RemoteWriteClient;
 use crate::meta::Role;
 use crate::scrape::{ScrapeManager, Shard};
+use crate::series::Appender;
+use crate::storage::StoragePool;
 use crate::telemetry;
 
 use super::all::{load_config_file, offset_seed, shutdown_signal};
@@ -71,18 +76,35 @@ impl Scraper {
 
 async fn serve(args: ScraperArgs) -> Result<()> {
     let (config, config_text) = load_config_file(&args.config_file)?;
-    let appender = RemoteWriteClient::new(&args.remote_write_url, WRITE_TIMEOUT, WRITE_GIVE_UP)
-        .map_err(|e| anyhow!("invalid --remote-write.url: {e}"))?;
     let member = member(&args.member, vec![Role::Scraper], &args.listen_address, args.meta_addresses.clone())?;
+    let appender: Arc<dyn Appender> = match &args.remote_write_url {
+        Some(url) => Arc::new(
+            RemoteWriteClient::new(url, WRITE_TIMEOUT, WRITE_GIVE_UP)
+                .map_err(|e| anyhow!("invalid --remote-write.url: {e}"))?,
+        ),
+        None => {
+            if args.replication_factor == 0 {
+                return Err(anyhow!("--distributor.replication-factor must be at least 1"));
+            }
+            telemetry::register(crate::ingest::metrics::register_distributor);
+            let options = DistributorOptions { replication_factor: args.replication_factor, ..Default::default() };
+            let ring = RingCache::new(member.subscribe(), StorageRing::writable);
+            Arc::new(Distributor::new(ring, Arc::new(StoragePool::new()), options))
+        }
+    };
+    let max_write_bytes = ByteSize::parse(&args.max_write_bytes)
+        .map_err(|e| anyhow!("invalid --web.remote-write.max-decoded-bytes: {e}"))?
+        .bytes() as usize;
     let throttle = duration("scrape.discovery-reload-interval", &args.discovery_reload_interval)?;
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
     telemetry::register(crate::scrape::register_metrics);
+    telemetry::register(crate::ingest::metrics::register);
     telemetry::register(crate::cluster::metrics::register);
 
     // Until the ring says otherwise this scraper owns no target.
-    let scrape = Arc::new(ScrapeManager::with_shard(Arc::new(appender), offset_seed(&config), Shard::nothing()));
+    let scrape = Arc::new(ScrapeManager::with_shard(appender.clone(), offset_seed(&config), Shard::nothing()));
     let scraper = Arc::new(Scraper {
         args: args.clone(),
         info: Arc::new(node_info(&args, config_text)),
@@ -117,7 +139,8 @@ async fn serve(args: ScraperArgs) -> Result<()> {
         cluster: Some(status_source(member.clone())),
     };
     tracing::info!(id = member.id(), address = %args.listen_address, "scraper is ready");
-    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
+    let app = api::router(state).merge(crate::ingest::router(appender, max_write_bytes));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
 
     tracing::info!("leaving the cluster: writing staleness markers for this scraper's targets");
     ring_follower.abort();
@@ -152,7 +175,8 @@ fn node_info(args: &ScraperArgs, config_text: String) -> NodeInfo {
         ("config.file", args.config_file.display().to_string()),
         ("web.listen-address", args.listen_address.clone()),
         ("meta.addresses", args.meta_addresses.join(",")),
-        ("remote-write.url", args.remote_write_url.clone()),
+        ("remote-write.url", args.remote_write_url.clone().unwrap_or_default()),
+        ("distributor.replication-factor", args.replication_factor.to_string()),
         ("scrape.discovery-reload-interval", args.discovery_reload_interval.clone()),
         ("cluster.heartbeat-interval", args.member.heartbeat_interval.clone()),
     ];

@@ -1,5 +1,5 @@
-//! The loopback cluster of `cluster/launch.sh` (3 meta voters, scrapers and
-//! a `sonde all` for storage and queries): the meta group survives losing
+//! The loopback cluster of `cluster/launch.sh` (3 meta voters, scrapers,
+//! storage nodes and a query node): the meta group survives losing
 //! its leader and a restart of every voter; scrapers split the targets by
 //! the ring, scrape each exactly once, and move a dead, joining or leaving
 //! scraper's targets within the bound. The figures are printed for
@@ -27,7 +27,7 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn up(scrapers: usize, scrape_config: &str) -> Cluster {
+    fn up(scrapers: usize, storage: usize, scrape_config: &str) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("scrape.yml");
         std::fs::write(&config, scrape_config).unwrap();
@@ -36,6 +36,7 @@ impl Cluster {
         let status = cluster
             .launcher("up")
             .args(["--base-port", &base.to_string(), "--scrapers", &scrapers.to_string()])
+            .args(["--storage", &storage.to_string()])
             .arg("--scrape-config")
             .arg(&config)
             .args(["--binary", env!("CARGO_BIN_EXE_sonde")])
@@ -118,7 +119,7 @@ impl Cluster {
         format!("http://127.0.0.1:{}", self.base + 10 + index)
     }
 
-    fn all_url(&self, path: &str) -> String {
+    fn query_url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.base + 20)
     }
 
@@ -215,11 +216,12 @@ fn members(status: &Value) -> BTreeMap<u64, (String, f64)> {
 
 #[test]
 fn meta_leader_failover_and_a_restart_of_every_voter() {
-    let cluster = Cluster::up(1, "scrape_configs: []\n");
-    let status = eventually("a leader and 4 active members", Duration::from_secs(20), || {
+    // 3 meta, 1 scraper, 1 query node.
+    let cluster = Cluster::up(1, 0, "scrape_configs: []\n");
+    let status = eventually("a leader and 5 active members", Duration::from_secs(20), || {
         let status = cluster.status()?;
         let active = members(&status).values().filter(|(state, _)| state == "active").count();
-        (status["meta"]["leader"].is_object() && active == 4).then_some(status)
+        (status["meta"]["leader"].is_object() && active == 5).then_some(status)
     });
     let before = members(&status);
     let leader = status["meta"]["leader"]["id"].as_u64().unwrap();
@@ -415,7 +417,7 @@ async fn scrapers_split_targets_once_and_move_them_on_death_join_and_leave() {
     const TARGETS: usize = 60;
     let steady: u64 = std::env::var("SONDE_STEADY_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let targets = Targets::start(TARGETS).await;
-    let cluster = Cluster::up(3, &targets.config());
+    let cluster = Cluster::up(3, 3, &targets.config());
     let all: [u16; 3] = [1, 2, 3];
 
     let owners = eventually("every target owned", Duration::from_secs(30), || {
@@ -493,7 +495,7 @@ async fn scrapers_split_targets_once_and_move_them_on_death_join_and_leave() {
     eventually("the remaining scraper owns every target", Duration::from_secs(10), || {
         (cluster.owned(1).len() == TARGETS).then_some(())
     });
-    let up = cluster.all_url("/api/v1/query?query=count(up)");
+    let up = cluster.query_url("/api/v1/query?query=count(up)");
     eventually("samples of every target stored", Duration::from_secs(10), || {
         let body = ureq_get(&up).ok()?.1;
         body.contains(&format!("\"{TARGETS}\"")).then_some(())
@@ -501,7 +503,7 @@ async fn scrapers_split_targets_once_and_move_them_on_death_join_and_leave() {
     cluster.signal("scraper-1", "-TERM");
     cluster.wait_exit("scraper-1");
     let gone = eventually("staleness markers from the last scraper", Duration::from_secs(5), || {
-        let body = ureq_get(&cluster.all_url("/api/v1/query?query=up")).ok()?.1;
+        let body = ureq_get(&cluster.query_url("/api/v1/query?query=up")).ok()?.1;
         body.contains("\"result\":[]").then_some(body)
     });
     assert!(gone.contains("success"));

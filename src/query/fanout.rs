@@ -1,0 +1,221 @@
+//! Fan-out reads. Every storage node that may hold data (any registered
+//! storage node) is asked at once; each series' replicas are merged (their
+//! chunks are concatenated, and the seam's chunk merge drops duplicate
+//! timestamps). An answer is complete when, for every token range of the
+//! ring, at least one of its replicas answered; with up to RF-1 storage
+//! nodes down that always holds. Otherwise the read fails as Unavailable,
+//! naming the nodes that did not answer: never a silently partial answer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::future::join_all;
+
+use crate::cluster::storage_ring::{RingCache, StorageRing};
+use crate::series::chunk::Chunk;
+use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints};
+use crate::storage::StoragePool;
+use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto};
+use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, SelectRequest};
+
+#[derive(Debug, Clone)]
+pub struct FanoutOptions {
+    /// The replication factor the distributors write with.
+    pub replication_factor: usize,
+    /// How long one storage node may take to answer.
+    pub timeout: Duration,
+}
+
+impl Default for FanoutOptions {
+    fn default() -> Self {
+        FanoutOptions { replication_factor: 3, timeout: Duration::from_secs(60) }
+    }
+}
+
+pub struct FanoutQueryable {
+    ring: RingCache,
+    pool: Arc<StoragePool>,
+    options: FanoutOptions,
+}
+
+impl FanoutQueryable {
+    pub fn new(ring: RingCache, pool: Arc<StoragePool>, options: FanoutOptions) -> Self {
+        FanoutQueryable { ring, pool, options }
+    }
+
+    /// Runs `call` against every storage node; the answers of those that
+    /// answered, or Unavailable when some token range has no replica among
+    /// them.
+    async fn ask_all<T, F, Fut>(&self, call: F) -> Result<Vec<T>, Error>
+    where
+        F: Fn(crate::storage::proto::storage_client::StorageClient<tonic::transport::Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        let ring: Arc<StorageRing> = self.ring.get();
+        if ring.ring.is_empty() {
+            return Err(Error::Unavailable("no storage node is registered".to_string()));
+        }
+        let asks = ring.ring.nodes().iter().map(|&node| {
+            let address = ring.addresses.get(&node).cloned().unwrap_or_default();
+            let client = self.pool.client(&address);
+            let call = &call;
+            async move {
+                let result = match client {
+                    Ok(client) => match tokio::time::timeout(self.options.timeout, call(client)).await {
+                        Ok(result) => result,
+                        Err(_) => Err(format!("no answer within {:?}", self.options.timeout)),
+                    },
+                    Err(e) => Err(e),
+                };
+                (node, address, result)
+            }
+        });
+        let mut answers = Vec::new();
+        let mut answered = BTreeSet::new();
+        let mut failed = Vec::new();
+        for (node, address, result) in join_all(asks).await {
+            match result {
+                Ok(answer) => {
+                    answered.insert(node);
+                    answers.push(answer);
+                }
+                Err(error) => failed.push(format!("{address}: {error}")),
+            }
+        }
+        if !failed.is_empty() {
+            let replication = self.options.replication_factor.min(ring.ring.nodes().len());
+            let uncovered = ring
+                .ring
+                .replica_sets(replication, |node| ring.zone(node))
+                .into_iter()
+                .filter(|set| !set.iter().any(|node| answered.contains(node)))
+                .count();
+            if uncovered > 0 {
+                return Err(Error::Unavailable(format!(
+                    "the answer would be incomplete: {uncovered} token ranges have no storage replica that answered ({})",
+                    failed.join("; ")
+                )));
+            }
+        }
+        Ok(answers)
+    }
+}
+
+fn status_text(status: tonic::Status) -> String {
+    format!("{:?}: {}", status.code(), status.message())
+}
+
+/// Merges the replicas' answers: one series per label set, chunks from every
+/// replica in `mint` order; at most `limit` series (0: all).
+fn merge_series(answers: Vec<Vec<ChunkedSeries>>, limit: usize) -> Vec<ChunkedSeries> {
+    let mut merged: BTreeMap<Labels, Vec<Chunk>> = BTreeMap::new();
+    for series in answers.into_iter().flatten() {
+        merged.entry(series.labels).or_default().extend(series.chunks);
+    }
+    let take = if limit == 0 { usize::MAX } else { limit };
+    merged
+        .into_iter()
+        .take(take)
+        .map(|(labels, mut chunks)| {
+            chunks.sort_by_key(|chunk| (chunk.mint, chunk.maxt));
+            // Replicas usually hold identical chunks: keep one of each.
+            chunks.dedup();
+            ChunkedSeries { labels, chunks }
+        })
+        .collect()
+}
+
+fn merge_strings(answers: Vec<Vec<String>>, limit: usize) -> Vec<String> {
+    let merged: BTreeSet<String> = answers.into_iter().flatten().collect();
+    let take = if limit == 0 { usize::MAX } else { limit };
+    merged.into_iter().take(take).collect()
+}
+
+#[async_trait]
+impl Queryable for FanoutQueryable {
+    async fn select(&self, tenant: &str, hints: &SelectHints, matchers: &[Matcher]) -> Result<Vec<ChunkedSeries>, Error> {
+        let request = SelectRequest {
+            tenant: tenant.to_string(),
+            hints: Some(hints_to_proto(hints)),
+            matchers: matchers_to_proto(matchers),
+        };
+        let answers = self
+            .ask_all(|mut client| {
+                let request = request.clone();
+                async move {
+                    let mut stream = client.select(request).await.map_err(status_text)?.into_inner();
+                    let mut series = Vec::new();
+                    while let Some(message) = stream.message().await.map_err(status_text)? {
+                        for one in message.series {
+                            series.push(series_from_proto(one).map_err(|e| e.to_string())?);
+                        }
+                    }
+                    Ok(series)
+                }
+            })
+            .await?;
+        Ok(merge_series(answers, hints.limit))
+    }
+
+    async fn label_names(&self, tenant: &str, hints: &SelectHints, matchers: &[Matcher]) -> Result<Vec<String>, Error> {
+        let request = LabelNamesRequest {
+            tenant: tenant.to_string(),
+            hints: Some(hints_to_proto(hints)),
+            matchers: matchers_to_proto(matchers),
+        };
+        let answers = self
+            .ask_all(|mut client| {
+                let request = request.clone();
+                async move { Ok(client.label_names(request).await.map_err(status_text)?.into_inner().values) }
+            })
+            .await?;
+        Ok(merge_strings(answers, hints.limit))
+    }
+
+    async fn label_values(
+        &self,
+        tenant: &str,
+        name: &str,
+        hints: &SelectHints,
+        matchers: &[Matcher],
+    ) -> Result<Vec<String>, Error> {
+        let request = LabelValuesRequest {
+            tenant: tenant.to_string(),
+            name: name.to_string(),
+            hints: Some(hints_to_proto(hints)),
+            matchers: matchers_to_proto(matchers),
+        };
+        let answers = self
+            .ask_all(|mut client| {
+                let request = request.clone();
+                async move { Ok(client.label_values(request).await.map_err(status_text)?.into_inner().values) }
+            })
+            .await?;
+        Ok(merge_strings(answers, hints.limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::Sample;
+
+    #[test]
+    fn replicas_merge_into_one_series_without_duplicate_samples() {
+        let labels = Labels::from_pairs([("__name__", "up")]);
+        let full = Chunk::encode_xor(&[Sample::new(1, 1.0), Sample::new(2, 1.0), Sample::new(3, 1.0)]);
+        let partial = Chunk::encode_xor(&[Sample::new(2, 1.0), Sample::new(3, 1.0), Sample::new(4, 0.0)]);
+        let a = vec![ChunkedSeries { labels: labels.clone(), chunks: vec![full.clone()] }];
+        let b = vec![ChunkedSeries { labels: labels.clone(), chunks: vec![full.clone(), partial] }];
+        let other = vec![ChunkedSeries { labels: Labels::from_pairs([("__name__", "x")]), chunks: vec![full] }];
+        let merged = merge_series(vec![a, b, other], 0);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].chunks.len(), 2, "identical chunks from two replicas are kept once");
+        let times: Vec<i64> = merged[0].samples(i64::MIN, i64::MAX).iter().map(|s| s.t).collect();
+        assert_eq!(times, [1, 2, 3, 4]);
+        assert_eq!(merge_series(vec![merged], 1).len(), 1, "the limit applies after merging");
+        assert_eq!(merge_strings(vec![vec!["b".into(), "a".into()], vec!["a".into()]], 0), ["a", "b"]);
+    }
+}

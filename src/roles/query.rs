@@ -1,0 +1,76 @@
+//! `sonde query`: the PromQL engine and the Prometheus HTTP API over the
+//! fan-out `Queryable`, which reads from every storage node and merges the
+//! replicas.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use parking_lot::RwLock;
+
+use crate::api::{self, ApiState, NodeInfo, QueryApi};
+use crate::cli::QueryArgs;
+use crate::cluster::storage_ring::{RingCache, StorageRing};
+use crate::meta::Role;
+use crate::promql::{Engine, EngineOptions};
+use crate::query::{FanoutOptions, FanoutQueryable};
+use crate::storage::StoragePool;
+use crate::telemetry;
+
+use super::all::shutdown_signal;
+use super::member::{duration, member, status_source};
+
+pub fn run(args: QueryArgs) -> Result<()> {
+    telemetry::init_logging(&args.log_level);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: QueryArgs) -> Result<()> {
+    let timeout = duration("query.timeout", &args.query_timeout)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen_address)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen_address))?;
+    let member = member(&args.member, vec![Role::Query], &args.listen_address, args.meta_addresses.clone())?;
+    telemetry::register(crate::cluster::metrics::register);
+    member.start();
+
+    let ring = RingCache::new(member.subscribe(), StorageRing::readable);
+    let options = FanoutOptions { replication_factor: args.replication_factor.max(1), timeout };
+    let queryable = Arc::new(FanoutQueryable::new(ring, Arc::new(StoragePool::new()), options));
+    let engine = Arc::new(Engine::new(queryable.clone(), EngineOptions { timeout, ..EngineOptions::default() }));
+    let state = ApiState {
+        query: Some(QueryApi { queryable, engine }),
+        storage: None,
+        info: Arc::new(node_info(&args)),
+        lifecycle: None,
+        scrape: None,
+        rules: None,
+        notifier: None,
+        cluster: Some(status_source(member.clone())),
+    };
+    tracing::info!(id = member.id(), address = %args.listen_address, "query node is ready");
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
+    if let Err(e) = member.leave().await {
+        tracing::warn!(error = %e, "cannot leave the cluster cleanly");
+    }
+    Ok(())
+}
+
+fn node_info(args: &QueryArgs) -> NodeInfo {
+    let flags = [
+        ("web.listen-address", args.listen_address.clone()),
+        ("meta.addresses", args.meta_addresses.join(",")),
+        ("distributor.replication-factor", args.replication_factor.to_string()),
+        ("query.timeout", args.query_timeout.clone()),
+    ];
+    NodeInfo {
+        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        config_text: RwLock::new(String::new()),
+        last_reload: RwLock::new((true, api::time::now_millis())),
+        start_millis: api::time::now_millis(),
+        ready: true.into(),
+        admin_enabled: false,
+    }
+}

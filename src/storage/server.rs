@@ -1,0 +1,110 @@
+//! The storage node's gRPC server over the local TSDB.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use tonic::codec::CompressionEncoding;
+use tonic::{Request, Response, Status};
+
+use crate::series::{self, Appender, Queryable};
+use crate::tsdb::Storage;
+
+use super::convert::{batch_from_proto, hints_from_proto, matchers_from_proto, series_to_proto};
+use super::proto::storage_server::{self, StorageServer};
+use super::proto::{
+    LabelNamesRequest, LabelValuesRequest, LabelsResponse, PushRequest, PushResponse, SelectRequest, SelectResponse,
+};
+use super::MAX_MESSAGE_BYTES;
+
+/// Series per Select message: big enough to amortise framing, small enough
+/// to stream a large answer.
+const SERIES_PER_MESSAGE: usize = 256;
+
+/// Requests one connection may have in flight; more wait (tower's
+/// concurrency limit), so one busy client cannot take every worker.
+const CONCURRENCY_PER_CONNECTION: usize = 64;
+
+pub struct StorageService {
+    storage: Arc<Storage>,
+}
+
+impl StorageService {
+    pub fn new(storage: Arc<Storage>) -> Self {
+        StorageService { storage }
+    }
+}
+
+fn status(error: series::Error) -> Status {
+    match error {
+        series::Error::BadData(message) => Status::invalid_argument(message),
+        series::Error::Unavailable(message) => Status::unavailable(message),
+        series::Error::Internal(message) => Status::internal(message),
+    }
+}
+
+type SelectStream = Pin<Box<dyn Stream<Item = Result<SelectResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl storage_server::Storage for StorageService {
+    async fn push(&self, request: Request<PushRequest>) -> Result<Response<PushResponse>, Status> {
+        let request = request.into_inner();
+        let batch = batch_from_proto(&request.timeseries)?;
+        let outcome = self.storage.append(&request.tenant, &batch).await.map_err(status)?;
+        Ok(Response::new(PushResponse {
+            samples_appended: outcome.samples_appended,
+            samples_rejected: outcome.samples_rejected,
+            first_rejection: outcome.first_rejection.unwrap_or_default(),
+        }))
+    }
+
+    type SelectStream = SelectStream;
+
+    async fn select(&self, request: Request<SelectRequest>) -> Result<Response<SelectStream>, Status> {
+        let request = request.into_inner();
+        let matchers = matchers_from_proto(&request.matchers)?;
+        let hints = hints_from_proto(request.hints.as_ref());
+        let found = self.storage.select(&request.tenant, &hints, &matchers).await.map_err(status)?;
+        let messages: Vec<Result<SelectResponse, Status>> = found
+            .chunks(SERIES_PER_MESSAGE)
+            .map(|part| Ok(SelectResponse { series: part.iter().map(series_to_proto).collect() }))
+            .collect();
+        Ok(Response::new(Box::pin(futures::stream::iter(messages))))
+    }
+
+    async fn label_names(&self, request: Request<LabelNamesRequest>) -> Result<Response<LabelsResponse>, Status> {
+        let request = request.into_inner();
+        let matchers = matchers_from_proto(&request.matchers)?;
+        let hints = hints_from_proto(request.hints.as_ref());
+        let values = self.storage.label_names(&request.tenant, &hints, &matchers).await.map_err(status)?;
+        Ok(Response::new(LabelsResponse { values }))
+    }
+
+    async fn label_values(&self, request: Request<LabelValuesRequest>) -> Result<Response<LabelsResponse>, Status> {
+        let request = request.into_inner();
+        let matchers = matchers_from_proto(&request.matchers)?;
+        let hints = hints_from_proto(request.hints.as_ref());
+        let values =
+            self.storage.label_values(&request.tenant, &request.name, &hints, &matchers).await.map_err(status)?;
+        Ok(Response::new(LabelsResponse { values }))
+    }
+}
+
+/// Serves the storage service on `listener` until `shutdown` completes.
+pub async fn serve(
+    storage: Arc<Storage>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    let service = StorageServer::new(StorageService::new(storage))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    tonic::transport::Server::builder()
+        .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+}
