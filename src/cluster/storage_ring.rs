@@ -1,6 +1,13 @@
-//! The storage ring derived from the membership: the nodes that take writes
-//! (Active storage nodes) and the nodes that may hold data (every registered
-//! storage node, whatever its state), with their addresses and zones.
+//! The storage ring derived from the membership: every registered storage
+//! node, whatever its state, with its address and zone.
+//!
+//! Dead and Leaving nodes stay in the ring (as Mimir keeps unhealthy
+//! ingesters until they are forgotten), so that every series keeps the same
+//! replicas while nodes fail and return: writes need W = RF/2+1 replicas
+//! and reads R = RF-W+1, so every read meets a replica that took each
+//! acknowledged write. Rerouting writes away from a dead node would move
+//! series to replicas that never saw their older samples, and a later read
+//! could then look complete and miss them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,7 +15,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::meta::{NodeState, Role};
+use crate::meta::Role;
 use crate::ring::{DEFAULT_TOKENS_PER_NODE, TokenRing};
 
 use super::member::Membership;
@@ -21,9 +28,8 @@ pub struct StorageRing {
 }
 
 impl StorageRing {
-    fn build(membership: &Membership, keep: impl Fn(NodeState) -> bool) -> Self {
-        let nodes: Vec<_> =
-            membership.state.nodes().filter(|n| n.roles.contains(&Role::Storage) && keep(n.state)).collect();
+    pub fn new(membership: &Membership) -> Self {
+        let nodes: Vec<_> = membership.state.nodes().filter(|n| n.roles.contains(&Role::Storage)).collect();
         StorageRing {
             ring: TokenRing::new(nodes.iter().map(|n| n.id), DEFAULT_TOKENS_PER_NODE),
             addresses: nodes.iter().map(|n| (n.id, n.address.clone())).collect(),
@@ -31,14 +37,14 @@ impl StorageRing {
         }
     }
 
-    /// Where new samples go: Active storage nodes.
-    pub fn writable(membership: &Membership) -> Self {
-        Self::build(membership, |state| state == NodeState::Active)
+    /// Replicas a write needs.
+    pub fn write_quorum(replication: usize) -> usize {
+        replication / 2 + 1
     }
 
-    /// Where data may be: every storage node still registered.
-    pub fn readable(membership: &Membership) -> Self {
-        Self::build(membership, |_| true)
+    /// Replicas of every token range a read needs for a complete answer.
+    pub fn read_quorum(replication: usize) -> usize {
+        replication - Self::write_quorum(replication) + 1
     }
 
     pub fn zone(&self, node: u64) -> Option<&str> {

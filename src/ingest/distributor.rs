@@ -1,5 +1,5 @@
 //! The distributor: the cluster's `Appender`. Each series goes to the next
-//! RF distinct Active storage nodes of the storage ring (by a hash of tenant
+//! RF distinct storage nodes of the storage ring (by a hash of tenant
 //! and labels), and a batch is acknowledged only when every series reached a
 //! quorum of its replicas. Pushes to the slower replicas carry on after the
 //! answer, so they catch up; a batch without quorum fails as Unavailable
@@ -106,10 +106,10 @@ impl Appender for Distributor {
         let nodes = ring.ring.nodes().len();
         if nodes == 0 {
             DISTRIBUTOR_METRICS.quorum_failures.inc();
-            return Err(Error::Unavailable("no active storage node to write to".to_string()));
+            return Err(Error::Unavailable("no storage node is registered".to_string()));
         }
         let replication = self.options.replication_factor.min(nodes);
-        let quorum = replication / 2 + 1;
+        let quorum = StorageRing::write_quorum(replication);
         let bytes = batch_bytes(batch);
         let permits = u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
         let Ok(permit) = self.inflight.clone().try_acquire_many_owned(permits) else {

@@ -1,10 +1,10 @@
-//! Fan-out reads. Every storage node that may hold data (any registered
-//! storage node) is asked at once; each series' replicas are merged (their
-//! chunks are concatenated, and the seam's chunk merge drops duplicate
-//! timestamps). An answer is complete when, for every token range of the
-//! ring, at least one of its replicas answered; with up to RF-1 storage
-//! nodes down that always holds. Otherwise the read fails as Unavailable,
-//! naming the nodes that did not answer: never a silently partial answer.
+//! Fan-out reads. Every storage node is asked at once; each series'
+//! replicas are merged (their chunks are concatenated, and the seam's chunk
+//! merge drops duplicate timestamps). An answer is complete when, for every
+//! token range of the ring, a read quorum of its replicas answered (R =
+//! RF-W+1: 2 of 3), because a write was acknowledged by W of them and R+W >
+//! RF. Otherwise the read fails as Unavailable, naming the nodes that did
+//! not answer: never a silently partial answer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -86,15 +86,17 @@ impl FanoutQueryable {
         }
         if !failed.is_empty() {
             let replication = self.options.replication_factor.min(ring.ring.nodes().len());
+            let needed = StorageRing::read_quorum(replication);
             let uncovered = ring
                 .ring
                 .replica_sets(replication, |node| ring.zone(node))
                 .into_iter()
-                .filter(|set| !set.iter().any(|node| answered.contains(node)))
+                .filter(|set| set.iter().filter(|node| answered.contains(node)).count() < needed)
                 .count();
             if uncovered > 0 {
                 return Err(Error::Unavailable(format!(
-                    "the answer would be incomplete: {uncovered} token ranges have no storage replica that answered ({})",
+                    "the answer would be incomplete: {uncovered} token ranges have fewer than {needed} of {replication} \
+                     storage replicas that answered ({})",
                     failed.join("; ")
                 )));
             }

@@ -35,7 +35,7 @@ async fn serve(args: QueryArgs) -> Result<()> {
     telemetry::register(crate::cluster::metrics::register);
     member.start();
 
-    let ring = RingCache::new(member.subscribe(), StorageRing::readable);
+    let ring = RingCache::new(member.subscribe(), StorageRing::new);
     let options = FanoutOptions { replication_factor: args.replication_factor.max(1), timeout };
     let queryable = Arc::new(FanoutQueryable::new(ring, Arc::new(StoragePool::new()), options));
     let engine = Arc::new(Engine::new(queryable.clone(), EngineOptions { timeout, ..EngineOptions::default() }));

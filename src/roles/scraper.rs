@@ -88,7 +88,7 @@ async fn serve(args: ScraperArgs) -> Result<()> {
             }
             telemetry::register(crate::ingest::metrics::register_distributor);
             let options = DistributorOptions { replication_factor: args.replication_factor, ..Default::default() };
-            let ring = RingCache::new(member.subscribe(), StorageRing::writable);
+            let ring = RingCache::new(member.subscribe(), StorageRing::new);
             Arc::new(Distributor::new(ring, Arc::new(StoragePool::new()), options))
         }
     };

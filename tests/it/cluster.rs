@@ -21,13 +21,13 @@ const HEARTBEAT: &str = "300ms";
 const SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A cluster started by the launcher; stopped when dropped.
-struct Cluster {
+pub struct Cluster {
     dir: tempfile::TempDir,
     base: u16,
 }
 
 impl Cluster {
-    fn up(scrapers: usize, storage: usize, scrape_config: &str) -> Cluster {
+    pub fn up(scrapers: usize, storage: usize, scrape_config: &str) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("scrape.yml");
         std::fs::write(&config, scrape_config).unwrap();
@@ -62,13 +62,13 @@ impl Cluster {
         std::fs::read_to_string(self.state().join(format!("{node}.pid"))).unwrap().trim().to_string()
     }
 
-    fn signal(&self, node: &str, signal: &str) {
+    pub fn signal(&self, node: &str, signal: &str) {
         let status = Command::new("kill").args([signal, &self.pid(node)]).status().unwrap();
         assert!(status.success(), "kill {signal} {node}");
     }
 
     /// Waits for the node's process to exit (after a signal).
-    fn wait_exit(&self, node: &str) {
+    pub fn wait_exit(&self, node: &str) {
         let pid = self.pid(node);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Command::new("kill").args(["-0", &pid]).stderr(std::process::Stdio::null()).status().unwrap().success() {
@@ -77,7 +77,7 @@ impl Cluster {
         }
     }
 
-    fn start(&self, node: &str) {
+    pub fn start(&self, node: &str) {
         assert!(self.launcher("start").arg(node).status().unwrap().success());
     }
 
@@ -119,16 +119,16 @@ impl Cluster {
         format!("http://127.0.0.1:{}", self.base + 10 + index)
     }
 
-    fn query_url(&self, path: &str) -> String {
+    pub fn query_url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.base + 20)
     }
 
-    fn scraper_url(&self, index: u16, path: &str) -> String {
+    pub fn scraper_url(&self, index: u16, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.base + 30 + index)
     }
 
     /// The cluster status from the first meta node that answers over HTTP.
-    fn status(&self) -> Option<Value> {
+    pub fn status(&self) -> Option<Value> {
         (1..=3).find_map(|index| {
             let (code, body) = ureq_get(&format!("{}/api/v1/status/cluster", self.meta_http(index))).ok()?;
             let status: Value = serde_json::from_str(&body).ok()?;
@@ -172,6 +172,10 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = self.launcher("down").status();
+        if std::env::var_os("SONDE_KEEP_CLUSTER").is_some() {
+            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap()).keep();
+            eprintln!("cluster state kept in {}", kept.display());
+        }
     }
 }
 
@@ -192,7 +196,7 @@ fn rand_u16() -> u16 {
     (nanos ^ std::process::id().rotate_left(7)) as u16
 }
 
-fn eventually<T>(what: &str, within: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+pub fn eventually<T>(what: &str, within: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + within;
     loop {
         if let Some(value) = check() {

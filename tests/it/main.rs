@@ -7,6 +7,7 @@ mod exporter;
 mod promql;
 mod query_api;
 mod remote_write;
+mod replication;
 mod rules;
 mod rules_upstream;
 mod scrape;

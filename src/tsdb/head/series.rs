@@ -100,7 +100,13 @@ impl MemSeries {
 
     fn check_ooo(&self, sample: Sample, bounds: &AppendBounds, otherwise: Rejection) -> Result<Accepted, Rejection> {
         let Some(ooo_min_time) = bounds.ooo_min_time else {
-            return Err(otherwise);
+            // A sample the head already holds, unchanged, is a repeat (a
+            // distributor retrying a push whose answer it lost): accepting
+            // it keeps retries idempotent. Prometheus refuses it.
+            return match self.sample_at(sample.t) {
+                Some(existing) if existing.v.to_bits() == sample.v.to_bits() => Ok(Accepted::Duplicate),
+                _ => Err(otherwise),
+            };
         };
         if sample.t < ooo_min_time {
             return Err(Rejection::TooOld);
@@ -305,7 +311,10 @@ mod tests {
         assert_eq!(s.append(Sample::new(10, 1.0), &b), Ok(Accepted::Duplicate));
         assert_eq!(s.append(Sample::new(10, 2.0), &b), Err(Rejection::DuplicateTimestamp));
         assert_eq!(s.append(Sample::new(5, 2.0), &b), Err(Rejection::OutOfOrder));
-        assert_eq!(samples(&s), vec![(10, 1.0)]);
+        assert_eq!(s.append(Sample::new(20, 3.0), &b), Ok(Accepted::InOrder));
+        assert_eq!(s.append(Sample::new(10, 1.0), &b), Ok(Accepted::Duplicate), "a repeat of an older sample");
+        assert_eq!(s.append(Sample::new(10, 1.5), &b), Err(Rejection::OutOfOrder));
+        assert_eq!(samples(&s), vec![(10, 1.0), (20, 3.0)]);
     }
 
     #[test]
