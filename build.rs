@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The storage service carries Prometheus' remote write types: use the
     // ones generated above rather than a second copy.
     tonic_prost_build::configure()
+        // Pushes are cloned for retries: share the bytes instead.
+        .bytes(".sonde.storage.v1.PushRequest.write_request")
         .extern_path(".prometheus", "crate::ingest::remote_write::proto::prometheus")
         .compile_protos(SERVICES, &[PROTO_ROOT])?;
     println!("cargo:rerun-if-changed={PROTO_ROOT}");

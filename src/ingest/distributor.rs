@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::{AppendBatch, AppendOutcome, Appender, Error};
 use crate::storage::StoragePool;
-use crate::storage::convert::timeseries;
+use crate::storage::convert::encode_write_request;
 use crate::storage::proto::{PushRequest, PushResponse};
 
 use super::metrics::DISTRIBUTOR_METRICS;
@@ -133,7 +133,8 @@ impl Appender for Distributor {
         let deadline = tokio::time::Instant::now() + self.options.push_timeout;
         let (results, mut answers) = mpsc::unbounded_channel();
         for (node, indexes) in &per_node {
-            let request = PushRequest { tenant: tenant.to_string(), timeseries: timeseries(batch, indexes) };
+            let write_request = encode_write_request(batch, indexes).into();
+            let request = PushRequest { tenant: tenant.to_string(), write_request };
             let address = ring.addresses.get(node).cloned().unwrap_or_default();
             let (pool, results, permit, node) = (self.pool.clone(), results.clone(), permit.clone(), *node);
             tokio::spawn(async move {

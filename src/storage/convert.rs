@@ -5,7 +5,7 @@ use tonic::Status;
 
 use crate::ingest::remote_write::proto::prometheus;
 use crate::series::chunk::{Chunk, Encoding};
-use crate::series::{AppendBatch, ChunkedSeries, Error, Label, Labels, MatchOp, Matcher, Sample, SelectHints};
+use crate::series::{AppendBatch, ChunkedSeries, Error, Label, Labels, MatchOp, Matcher, SelectHints};
 
 use super::proto::{self, label_matcher::Type};
 
@@ -87,47 +87,58 @@ pub fn series_from_proto(series: proto::Series) -> Result<ChunkedSeries, Error> 
     Ok(ChunkedSeries { labels: Labels::from_sorted(labels), chunks })
 }
 
-/// The remote write form of the series at `indexes` of a batch.
-pub fn timeseries(batch: &AppendBatch<'_>, indexes: &[usize]) -> Vec<prometheus::TimeSeries> {
-    indexes
-        .iter()
-        .map(|&index| {
-            let (labels, samples) = batch.series_at(index);
-            prometheus::TimeSeries {
-                labels: labels
-                    .iter()
-                    .map(|(name, value)| prometheus::Label { name: name.to_string(), value: value.to_string() })
-                    .collect(),
-                samples: samples.iter().map(|s| prometheus::Sample { value: s.v, timestamp: s.t }).collect(),
-                ..Default::default()
+/// The series at `indexes` of a batch as an encoded remote write 1.0
+/// `WriteRequest`, written straight from the batch's borrowed strings: no
+/// allocation per label or sample.
+pub fn encode_write_request(batch: &AppendBatch<'_>, indexes: &[usize]) -> Vec<u8> {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    let string_len = |tag_len: usize, text: &str| tag_len + encoded_len_varint(text.len() as u64) + text.len();
+    let label_len = |name: &str, value: &str| string_len(1, name) + string_len(1, value);
+    // A sample: the value as fixed64 (tag + 8 bytes), the timestamp as varint.
+    let sample_len = |t: i64| 9 + 1 + encoded_len_varint(t as u64);
+    let series_len = |index: usize| {
+        let (labels, samples) = batch.series_at(index);
+        let labels: usize = labels
+            .iter()
+            .map(|(n, v)| label_len(n, v))
+            .map(|len| 1 + encoded_len_varint(len as u64) + len)
+            .sum();
+        let samples: usize =
+            samples.iter().map(|s| sample_len(s.t)).map(|len| 1 + encoded_len_varint(len as u64) + len).sum();
+        labels + samples
+    };
+    let total: usize = indexes.iter().map(|&i| series_len(i)).map(|len| 1 + encoded_len_varint(len as u64) + len).sum();
+    let mut out = Vec::with_capacity(total);
+    for &index in indexes {
+        encode_key(1, WireType::LengthDelimited, &mut out);
+        encode_varint(series_len(index) as u64, &mut out);
+        let (labels, samples) = batch.series_at(index);
+        for (name, value) in labels {
+            encode_key(1, WireType::LengthDelimited, &mut out);
+            encode_varint(label_len(name, value) as u64, &mut out);
+            for (tag, text) in [(1, name), (2, value)] {
+                encode_key(tag, WireType::LengthDelimited, &mut out);
+                encode_varint(text.len() as u64, &mut out);
+                out.extend_from_slice(text.as_bytes());
             }
-        })
-        .collect()
-}
-
-/// A batch borrowing the request's strings. The distributor sends labels
-/// sorted; a request whose labels are not is refused.
-pub fn batch_from_proto(series: &[prometheus::TimeSeries]) -> Result<AppendBatch<'_>, Status> {
-    let labels: usize = series.iter().map(|s| s.labels.len()).sum();
-    let mut batch = AppendBatch::with_capacity(series.len(), labels);
-    for one in series {
-        if one.labels.windows(2).any(|pair| pair[0].name >= pair[1].name) {
-            return Err(Status::invalid_argument("series labels must be sorted by name and unique"));
         }
-        for label in &one.labels {
-            batch.push_label(&label.name, &label.value);
+        for sample in samples {
+            encode_key(2, WireType::LengthDelimited, &mut out);
+            encode_varint(sample_len(sample.t) as u64, &mut out);
+            encode_key(1, WireType::SixtyFourBit, &mut out);
+            out.extend_from_slice(&sample.v.to_le_bytes());
+            encode_key(2, WireType::Varint, &mut out);
+            encode_varint(sample.t as u64, &mut out);
         }
-        for sample in &one.samples {
-            batch.push_sample(Sample::new(sample.timestamp, sample.value));
-        }
-        batch.finish_series();
     }
-    Ok(batch)
+    debug_assert_eq!(out.len(), total);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::series::Sample;
 
     #[test]
     fn matchers_hints_and_series_survive_the_round_trip() {
@@ -152,17 +163,25 @@ mod tests {
     }
 
     #[test]
-    fn pushed_series_become_a_batch_and_unsorted_labels_are_refused() {
+    fn write_requests_encode_straight_from_the_batch() {
+        use prost::Message;
+        let stale = f64::from_bits(crate::series::STALE_NAN_BITS);
         let mut batch = AppendBatch::new();
-        batch.push_series(&[("__name__", "a"), ("x", "1")], &[Sample::new(10, 1.5)]);
-        batch.push_series(&[("__name__", "b")], &[Sample::new(20, 2.5), Sample::new(30, 3.5)]);
-        let wire = timeseries(&batch, &[1, 0]);
-        let back = batch_from_proto(&wire).unwrap();
-        assert_eq!(back.series_count(), 2);
-        assert_eq!(back.series_at(0).0, &[("__name__", "b")]);
-        assert_eq!(back.series_at(1).1, &[Sample::new(10, 1.5)]);
-        let mut unsorted = wire.clone();
-        unsorted[1].labels.reverse();
-        assert!(batch_from_proto(&unsorted).is_err());
+        batch.push_series(&[("__name__", "a"), ("x", "1")], &[Sample::new(10, 1.5), Sample::new(-5, stale)]);
+        batch.push_series(&[("__name__", "b")], &[Sample::new(0, 0.0), Sample::new(1 << 40, -2.5)]);
+        batch.push_series(&[("__name__", "c"), ("long", &"v".repeat(300))], &[]);
+        let bytes = encode_write_request(&batch, &[2, 0, 1]);
+        let decoded = prometheus::WriteRequest::decode(bytes.as_slice()).unwrap();
+        assert_eq!(decoded.timeseries.len(), 3);
+        assert_eq!(decoded.timeseries[0].labels[1].value.len(), 300);
+        let a = &decoded.timeseries[1];
+        assert_eq!((a.labels[1].name.as_str(), a.labels[1].value.as_str()), ("x", "1"));
+        assert_eq!((a.samples[0].timestamp, a.samples[0].value), (10, 1.5));
+        assert_eq!(a.samples[1].timestamp, -5);
+        assert_eq!(a.samples[1].value.to_bits(), stale.to_bits());
+        let b = &decoded.timeseries[2];
+        assert_eq!((b.samples[0].timestamp, b.samples[0].value), (0, 0.0));
+        assert_eq!((b.samples[1].timestamp, b.samples[1].value), (1 << 40, -2.5));
+        assert!(encode_write_request(&batch, &[]).is_empty());
     }
 }

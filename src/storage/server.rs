@@ -10,7 +10,9 @@ use tonic::{Request, Response, Status};
 use crate::series::{self, Appender, Queryable};
 use crate::tsdb::Storage;
 
-use super::convert::{batch_from_proto, hints_from_proto, matchers_from_proto, series_to_proto};
+use super::convert::{hints_from_proto, matchers_from_proto, series_to_proto};
+use crate::ingest::remote_write::{Decoder, Protocol};
+use crate::series::AppendBatch;
 use super::proto::storage_server::{self, StorageServer};
 use super::proto::{
     LabelNamesRequest, LabelValuesRequest, LabelsResponse, PushRequest, PushResponse, SelectRequest, SelectResponse,
@@ -27,11 +29,13 @@ const CONCURRENCY_PER_CONNECTION: usize = 64;
 
 pub struct StorageService {
     storage: Arc<Storage>,
+    /// Decoders keep their scratch space between pushes.
+    decoders: parking_lot::Mutex<Vec<Decoder>>,
 }
 
 impl StorageService {
     pub fn new(storage: Arc<Storage>) -> Self {
-        StorageService { storage }
+        StorageService { storage, decoders: parking_lot::Mutex::new(Vec::new()) }
     }
 }
 
@@ -49,7 +53,14 @@ type SelectStream = Pin<Box<dyn Stream<Item = Result<SelectResponse, Status>> + 
 impl storage_server::Storage for StorageService {
     async fn push(&self, request: Request<PushRequest>) -> Result<Response<PushResponse>, Status> {
         let request = request.into_inner();
-        let batch = batch_from_proto(&request.timeseries)?;
+        let mut batch = AppendBatch::new();
+        let mut decoder = self.decoders.lock().pop().unwrap_or_default();
+        let report = decoder.decode(Protocol::V1, &request.write_request, &mut batch);
+        self.decoders.lock().push(decoder);
+        let report = report.map_err(|e| Status::invalid_argument(format!("bad write request: {e}")))?;
+        if let Some(refusal) = report.refusal() {
+            return Err(Status::invalid_argument(refusal.to_string()));
+        }
         let outcome = self.storage.append(&request.tenant, &batch).await.map_err(status)?;
         Ok(Response::new(PushResponse {
             samples_appended: outcome.samples_appended,
