@@ -380,6 +380,11 @@ pub struct QueryArgs {
     #[arg(long = "query.timeout", default_value = "2m")]
     pub query_timeout: String,
 
+    /// Ask storage nodes for gzip-compressed answers (for links between
+    /// zones; it costs CPU and latency on a local network).
+    #[arg(long = "storage.grpc-compression")]
+    pub grpc_compression: bool,
+
     #[command(flatten)]
     pub member: MemberArgs,
 

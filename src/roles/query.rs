@@ -37,7 +37,8 @@ async fn serve(args: QueryArgs) -> Result<()> {
 
     let ring = RingCache::new(member.subscribe(), StorageRing::new);
     let options = FanoutOptions { replication_factor: args.replication_factor.max(1), timeout };
-    let queryable = Arc::new(FanoutQueryable::new(ring, Arc::new(StoragePool::new()), options));
+    let pool = if args.grpc_compression { StoragePool::compressed() } else { StoragePool::new() };
+    let queryable = Arc::new(FanoutQueryable::new(ring, Arc::new(pool), options));
     let engine = Arc::new(Engine::new(queryable.clone(), EngineOptions { timeout, ..EngineOptions::default() }));
     let state = ApiState {
         query: Some(QueryApi { queryable, engine }),
@@ -64,6 +65,7 @@ fn node_info(args: &QueryArgs) -> NodeInfo {
         ("meta.addresses", args.meta_addresses.join(",")),
         ("distributor.replication-factor", args.replication_factor.to_string()),
         ("query.timeout", args.query_timeout.clone()),
+        ("storage.grpc-compression", args.grpc_compression.to_string()),
     ];
     NodeInfo {
         flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),

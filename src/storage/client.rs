@@ -12,6 +12,7 @@ use super::proto::storage_client::StorageClient;
 #[derive(Default)]
 pub struct StoragePool {
     channels: Mutex<HashMap<String, Channel>>,
+    compression: bool,
 }
 
 impl StoragePool {
@@ -19,8 +20,15 @@ impl StoragePool {
         Self::default()
     }
 
+    /// A pool whose clients ask storage nodes for gzip-compressed answers:
+    /// worth it across zones or regions, not on a local network, where it
+    /// costs more CPU and latency than it saves.
+    pub fn compressed() -> Self {
+        StoragePool { compression: true, ..Self::default() }
+    }
+
     /// A client for the storage node at `address`. Pushes go uncompressed
-    /// (they are small and latency matters); answers come gzip-compressed.
+    /// (they are small and latency matters).
     pub fn client(&self, address: &str) -> Result<StorageClient<Channel>, String> {
         let mut channels = self.channels.lock();
         let channel = match channels.get(address) {
@@ -32,9 +40,9 @@ impl StoragePool {
                 channel
             }
         };
-        Ok(StorageClient::new(channel)
+        let client = StorageClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES)
-            .accept_compressed(CompressionEncoding::Gzip))
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        Ok(if self.compression { client.accept_compressed(CompressionEncoding::Gzip) } else { client })
     }
 }
