@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // Pushes are cloned for retries: share the bytes instead.
         .bytes(".sonde.storage.v1.PushRequest.write_request")
+        // Chunks pass through the query node without a copy.
+        .bytes(".sonde.storage.v1.Chunk.data")
         .extern_path(".prometheus", "crate::ingest::remote_write::proto::prometheus")
         .compile_protos(SERVICES, &[PROTO_ROOT])?;
     println!("cargo:rerun-if-changed={PROTO_ROOT}");

@@ -1,6 +1,5 @@
 //! Conversions between the seams' types and the storage service's messages.
 
-use bytes::Bytes;
 use tonic::Status;
 
 use crate::ingest::remote_write::proto::prometheus;
@@ -62,7 +61,7 @@ pub fn series_to_proto(series: &ChunkedSeries) -> proto::Series {
         chunks: series
             .chunks
             .iter()
-            .map(|c| proto::Chunk { mint: c.mint, maxt: c.maxt, encoding: c.encoding as u32, data: c.data.to_vec() })
+            .map(|c| proto::Chunk { mint: c.mint, maxt: c.maxt, encoding: c.encoding as u32, data: c.data.clone() })
             .collect(),
     }
 }
@@ -81,7 +80,7 @@ pub fn series_from_proto(series: proto::Series) -> Result<ChunkedSeries, Error> 
                 .ok()
                 .and_then(Encoding::from_byte)
                 .ok_or_else(|| Error::Internal(format!("a storage node sent a chunk of unknown encoding {}", c.encoding)))?;
-            Ok(Chunk { mint: c.mint, maxt: c.maxt, encoding, data: Bytes::from(c.data) })
+            Ok(Chunk { mint: c.mint, maxt: c.maxt, encoding, data: c.data })
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(ChunkedSeries { labels: Labels::from_sorted(labels), chunks })
