@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 
-use crate::api::ClusterStatusFn;
+use crate::api::{self, ClusterStatusFn, NodeInfo};
 use crate::cli::MemberArgs;
 use crate::cluster::{Member, MemberOptions, MetaClient, status};
 use crate::config::Duration;
@@ -52,4 +52,22 @@ pub fn status_source(member: Arc<Member>) -> ClusterStatusFn {
             status::to_json(reply.as_ref(), Some(&local))
         })
     })
+}
+
+/// What a cluster role reports at `/api/v1/status/flags` and the like.
+pub fn node_info<'a>(flags: impl IntoIterator<Item = (&'a str, String)>, config_text: String) -> NodeInfo {
+    NodeInfo {
+        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        config_text: parking_lot::RwLock::new(config_text),
+        last_reload: parking_lot::RwLock::new((true, api::time::now_millis())),
+        start_millis: api::time::now_millis(),
+        ready: true.into(),
+        admin_enabled: false,
+    }
+}
+
+/// The multi-threaded runtime every server role runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")
 }

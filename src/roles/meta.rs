@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::{MemberArgs, MetaArgs};
@@ -19,9 +18,7 @@ use super::member::{duration, member, status_source};
 pub fn run(args: MetaArgs) -> Result<()> {
     // openraft logs every vote and election at info.
     telemetry::init_logging(&format!("{},openraft=error", args.log_level));
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(serve(args))
+    super::member::runtime()?.block_on(serve(args))
 }
 
 async fn serve(args: MetaArgs) -> Result<()> {
@@ -96,12 +93,5 @@ fn node_info(args: &MetaArgs) -> NodeInfo {
         ("cluster.dead-after", args.dead_after.clone()),
         ("cluster.heartbeat-interval", args.heartbeat_interval.clone()),
     ];
-    NodeInfo {
-        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        config_text: RwLock::new(String::new()),
-        last_reload: RwLock::new((true, api::time::now_millis())),
-        start_millis: api::time::now_millis(),
-        ready: true.into(),
-        admin_enabled: false,
-    }
+    super::member::node_info(flags, String::new())
 }

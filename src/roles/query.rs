@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, NodeInfo, QueryApi};
 use crate::cli::QueryArgs;
@@ -21,9 +20,7 @@ use super::member::{duration, member, status_source};
 
 pub fn run(args: QueryArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level);
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(serve(args))
+    super::member::runtime()?.block_on(serve(args))
 }
 
 async fn serve(args: QueryArgs) -> Result<()> {
@@ -67,12 +64,5 @@ fn node_info(args: &QueryArgs) -> NodeInfo {
         ("query.timeout", args.query_timeout.clone()),
         ("storage.grpc-compression", args.grpc_compression.to_string()),
     ];
-    NodeInfo {
-        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        config_text: RwLock::new(String::new()),
-        last_reload: RwLock::new((true, api::time::now_millis())),
-        start_millis: api::time::now_millis(),
-        ready: true.into(),
-        admin_enabled: false,
-    }
+    super::member::node_info(flags, String::new())
 }

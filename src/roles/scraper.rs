@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, Lifecycle, NodeInfo};
 use crate::cli::ScraperArgs;
@@ -33,9 +32,7 @@ const WRITE_GIVE_UP: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn run(args: ScraperArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level);
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(serve(args))
+    super::member::runtime()?.block_on(serve(args))
 }
 
 struct Scraper {
@@ -180,12 +177,5 @@ fn node_info(args: &ScraperArgs, config_text: String) -> NodeInfo {
         ("scrape.discovery-reload-interval", args.discovery_reload_interval.clone()),
         ("cluster.heartbeat-interval", args.member.heartbeat_interval.clone()),
     ];
-    NodeInfo {
-        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        config_text: RwLock::new(config_text),
-        last_reload: RwLock::new((true, api::time::now_millis())),
-        start_millis: api::time::now_millis(),
-        ready: true.into(),
-        admin_enabled: false,
-    }
+    super::member::node_info(flags, config_text)
 }

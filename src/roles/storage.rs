@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::StorageArgs;
@@ -20,9 +19,7 @@ use super::member::{duration, member, status_source};
 
 pub fn run(args: StorageArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level);
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(serve(args))
+    super::member::runtime()?.block_on(serve(args))
 }
 
 async fn serve(args: StorageArgs) -> Result<()> {
@@ -88,12 +85,5 @@ fn node_info(args: &StorageArgs) -> NodeInfo {
         ("web.listen-address", args.listen_address.clone()),
         ("meta.addresses", args.meta_addresses.join(",")),
     ];
-    NodeInfo {
-        flags: flags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        config_text: RwLock::new(String::new()),
-        last_reload: RwLock::new((true, api::time::now_millis())),
-        start_millis: api::time::now_millis(),
-        ready: true.into(),
-        admin_enabled: false,
-    }
+    super::member::node_info(flags, String::new())
 }

@@ -165,10 +165,11 @@ mod tests {
     fn write_requests_encode_straight_from_the_batch() {
         use prost::Message;
         let stale = f64::from_bits(crate::series::STALE_NAN_BITS);
+        let long = "v".repeat(300);
         let mut batch = AppendBatch::new();
         batch.push_series(&[("__name__", "a"), ("x", "1")], &[Sample::new(10, 1.5), Sample::new(-5, stale)]);
         batch.push_series(&[("__name__", "b")], &[Sample::new(0, 0.0), Sample::new(1 << 40, -2.5)]);
-        batch.push_series(&[("__name__", "c"), ("long", &"v".repeat(300))], &[]);
+        batch.push_series(&[("__name__", "c"), ("long", &long)], &[]);
         let bytes = encode_write_request(&batch, &[2, 0, 1]);
         let decoded = prometheus::WriteRequest::decode(bytes.as_slice()).unwrap();
         assert_eq!(decoded.timeseries.len(), 3);
