@@ -315,10 +315,15 @@ fn meta_leader_failover_and_a_restart_of_every_voter() {
         members(&status).values().all(|(state, _)| state == "active").then_some(())
     });
 
-    // A fourth voter joins (catching up from the snapshot, since the log is
-    // purged) and is removed again, through the CLI.
+    // A fourth node joins as a learner (catching up from the snapshot, since
+    // the log is purged) and is removed; then it joins as a voter and is
+    // removed again; all through the CLI.
     let fourth = cluster.spawn_fourth_meta();
     let address = format!("127.0.0.1:{}", cluster.base + 4);
+    let learner = cluster.cli(&["add-meta", "--id", "4", "--address", &address, "--learner"]);
+    assert!(learner.contains(&format!("4 {address} learner")), "{learner}");
+    let removed = cluster.cli(&["remove-meta", "--id", "4"]);
+    assert!(!removed.contains(&address), "{removed}");
     let added = cluster.cli(&["add-meta", "--id", "4", "--address", &address]);
     assert!(added.contains(&format!("4 {address} voter")), "{added}");
     let status = eventually("four voters", Duration::from_secs(10), || {
