@@ -15,6 +15,10 @@ use crate::telemetry;
 
 use super::member::{duration, member, status_source};
 
+/// How long a stopping meta node waits to record that it leaves; without a
+/// quorum it stops anyway.
+const LEAVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn run(args: MetaArgs) -> Result<()> {
     // openraft logs every vote and election at info.
     telemetry::init_logging(&format!("{},openraft=error", args.log_level));
@@ -76,8 +80,14 @@ async fn serve(args: MetaArgs) -> Result<()> {
     };
     tracing::info!(id = args.node_id, grpc = %args.grpc_listen_address, http = %args.listen_address, "meta node is ready");
     axum::serve(http, api::router(state)).with_graceful_shutdown(super::all::shutdown_signal(shutdown)).await?;
-    // A meta voter that stops is not leaving the cluster: it keeps its id
-    // and its Raft membership, and the others see it dead until it returns.
+    // A meta voter that stops turns Leaving but keeps its id, its record and
+    // its Raft membership: it registers again when it returns. Removing it
+    // from the Raft group is `sonde cluster remove-meta`.
+    match tokio::time::timeout(LEAVE_TIMEOUT, member.pause()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot mark this meta node leaving"),
+        Err(_) => tracing::warn!("cannot mark this meta node leaving: no answer in time"),
+    }
     grpc_stop.notify_one();
     grpc_task.await.context("the gRPC server task failed")??;
     Ok(())
