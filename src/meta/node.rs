@@ -57,6 +57,9 @@ pub struct MetaHandle {
     pub liveness: Liveness,
     state: watch::Receiver<Arc<ClusterState>>,
     committed_index: Arc<AtomicU64>,
+    /// Set when the server stops: `Watch` streams end, so that a graceful
+    /// shutdown does not wait for them forever.
+    closing: watch::Sender<bool>,
 }
 
 impl MetaHandle {
@@ -81,6 +84,12 @@ impl MetaHandle {
 
     pub fn committed_index(&self) -> u64 {
         self.committed_index.load(Ordering::Relaxed)
+    }
+
+    /// Completes once the server is stopping.
+    pub async fn closed(&self) {
+        let mut closing = self.closing.subscribe();
+        let _ = closing.wait_for(|closing| *closing).await;
     }
 }
 
@@ -114,7 +123,8 @@ pub async fn start(options: MetaOptions) -> Result<Arc<MetaHandle>, MetaNodeErro
         .await
         .map_err(|e| MetaNodeError::Start(e.to_string()))?;
     bootstrap(&raft, &options.initial_members).await?;
-    let handle = Arc::new(MetaHandle { raft, liveness: Liveness::default(), state, committed_index });
+    let closing = watch::channel(false).0;
+    let handle = Arc::new(MetaHandle { raft, liveness: Liveness::default(), state, committed_index, closing });
     tokio::spawn(track_liveness(handle.clone(), options.dead_after));
     Ok(handle)
 }
@@ -181,6 +191,11 @@ pub async fn serve(
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let meta_service = MetaServer::new(MetaService::new(handle.clone())).max_decoding_message_size(MAX_MESSAGE_BYTES);
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let closing = handle.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.closing.send_replace(true);
+    };
     let result = tonic::transport::Server::builder()
         .add_service(raft_service)
         .add_service(meta_service)

@@ -193,7 +193,12 @@ impl meta_server::Meta for MetaService {
         let receiver = handle.subscribe();
         let stream = futures::stream::unfold((receiver, handle, true), |(mut receiver, handle, first)| async move {
             if !first {
-                receiver.changed().await.ok()?;
+                tokio::select! {
+                    changed = receiver.changed() => changed.ok()?,
+                    // The server is stopping: end the stream; the client
+                    // follows another meta node.
+                    () = handle.closed() => return None,
+                }
             }
             let state = receiver.borrow_and_update().clone();
             let view = cluster_view(&state, handle.applied_index());
