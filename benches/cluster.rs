@@ -137,8 +137,14 @@ async fn count_series(client: &reqwest::Client, base: &str, load: &Load) -> Resu
         load.first_timestamp_ms as f64 / 1000.0,
         load.query_time_ms as f64 / 1000.0
     );
-    let body: serde_json::Value =
-        client.get(format!("{base}{path}")).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+    let body: serde_json::Value = client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
     body["data"].as_array().map(|a| a.len() as u64).ok_or_else(|| format!("bad series answer: {body}"))
 }
 
@@ -262,7 +268,10 @@ fn render(load: &Load, single: &Measured, cluster: &Measured, flags: &Flags) -> 
         out.push_str(&format!("| `{name}` | {a:.2} | {b:.2} | {:.2}x |\n", b / a));
     }
     let total = |m: &Measured| m.latencies.iter().map(Duration::as_secs_f64).sum::<f64>();
-    out.push_str(&format!("\nfan-out query latency, all queries: {:.2}x sonde all (target <= 1.5x)\n", total(cluster) / total(single)));
+    out.push_str(&format!(
+        "\nfan-out query latency, all queries: {:.2}x sonde all (target <= 1.5x)\n",
+        total(cluster) / total(single)
+    ));
     out
 }
 

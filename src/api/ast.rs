@@ -19,12 +19,22 @@ fn parsed(method: &Method, query: Option<&str>, headers: &HeaderMap, body: &Byte
     crate::promql::parse(text).map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.message)))
 }
 
-pub async fn format_query(method: Method, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> ApiResult<String> {
+pub async fn format_query(
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<String> {
     let expr = parsed(&method, query.as_deref(), &headers, &body)?;
     Ok(Success::new(expr.prettify()))
 }
 
-pub async fn parse_query(method: Method, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> ApiResult<Value> {
+pub async fn parse_query(
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Value> {
     let expr = parsed(&method, query.as_deref(), &headers, &body)?;
     Ok(Success::new(translate(&expr)))
 }
@@ -199,7 +209,10 @@ mod tests {
         assert_eq!(got["bool"], true);
         assert_eq!(got["rhs"], json!({"type": "numberLiteral", "val": "1"}));
         let division = &got["lhs"];
-        assert_eq!(division["matching"], json!({"card": "many-to-one", "labels": ["job"], "on": true, "include": ["team"]}));
+        assert_eq!(
+            division["matching"],
+            json!({"card": "many-to-one", "labels": ["job"], "on": true, "include": ["team"]})
+        );
         assert_eq!(division["lhs"]["type"], "aggregation");
         assert_eq!(division["lhs"]["without"], true);
         assert_eq!(division["lhs"]["grouping"], json!(["instance"]));

@@ -57,7 +57,11 @@ struct Filters<'a> {
     exclude_alerts: bool,
 }
 
-pub async fn rules(State(state): State<ApiState>, RawQuery(query): RawQuery, headers: HeaderMap) -> ApiResult<RuleGroups> {
+pub async fn rules(
+    State(state): State<ApiState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<RuleGroups> {
     let params = Params::from_request(&Method::GET, query.as_deref(), &headers, &Bytes::new());
     let filters = filters(&params)?;
     let (limit, next_token) = pagination(&params)?;
@@ -282,7 +286,15 @@ mod tests {
 
     #[test]
     fn values_print_as_go_exponents() {
-        let cases = [(1.0, "1e+00"), (1500.0, "1.5e+03"), (0.00012, "1.2e-04"), (0.0, "0e+00"), (f64::NAN, "NaN"), (f64::NEG_INFINITY, "-Inf"), (1e100, "1e+100")];
+        let cases = [
+            (1.0, "1e+00"),
+            (1500.0, "1.5e+03"),
+            (0.00012, "1.2e-04"),
+            (0.0, "0e+00"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Inf"),
+            (1e100, "1e+100"),
+        ];
         for (v, want) in cases {
             assert_eq!(go_exponent(v), want);
         }

@@ -44,11 +44,7 @@ impl MetaClient {
             lazy_channel(address).map_err(|e| ClusterError::Config(format!("bad meta address {address:?}: {e}")))?;
         }
         Ok(MetaClient {
-            inner: Arc::new(Inner {
-                addresses,
-                preferred: Mutex::new(None),
-                channels: Mutex::new(Default::default()),
-            }),
+            inner: Arc::new(Inner { addresses, preferred: Mutex::new(None), channels: Mutex::new(Default::default()) }),
         })
     }
 
@@ -120,7 +116,9 @@ impl MetaClient {
                     Ok(Err(status)) if is_refusal(&status) => {
                         return Err(ClusterError::Refused(status.message().to_string()));
                     }
-                    Ok(Err(status)) => last_error = Some(ClusterError::Unreachable(address, status.message().to_string())),
+                    Ok(Err(status)) => {
+                        last_error = Some(ClusterError::Unreachable(address, status.message().to_string()))
+                    }
                     Err(_) => last_error = Some(ClusterError::Unreachable(address, "timed out".to_string())),
                 }
             }

@@ -106,11 +106,12 @@ impl Member {
             address: self.options.address.clone(),
             zone: self.options.zone.clone().unwrap_or_default(),
         };
-        self.client.call_leader(WRITE_PATIENCE, |mut c| {
-            let request = request.clone();
-            async move { c.register(request).await }
-        })
-        .await?;
+        self.client
+            .call_leader(WRITE_PATIENCE, |mut c| {
+                let request = request.clone();
+                async move { c.register(request).await }
+            })
+            .await?;
         self.set_state(NodeState::Active).await?;
         tracing::info!(id = self.options.id, address = %self.options.address, "joined the cluster");
         Ok(())
@@ -118,12 +119,13 @@ impl Member {
 
     async fn set_state(&self, state: NodeState) -> Result<(), ClusterError> {
         let request = SetStateRequest { id: self.options.id, state: state.to_string() };
-        self.client.call_leader(WRITE_PATIENCE, |mut c| {
-            let request = request.clone();
-            async move { c.set_state(request).await }
-        })
-        .await
-        .map(drop)
+        self.client
+            .call_leader(WRITE_PATIENCE, |mut c| {
+                let request = request.clone();
+                async move { c.set_state(request).await }
+            })
+            .await
+            .map(drop)
     }
 
     /// Leaving, then removed: other nodes take over this node's work at the
@@ -161,10 +163,7 @@ impl Member {
             }
             let request =
                 HeartbeatRequest { id: self.options.id, owned_targets: self.owned_targets.load(Ordering::Relaxed) };
-            let result = self
-                .client
-                .call_leader(interval, |mut c| async move { c.heartbeat(request).await })
-                .await;
+            let result = self.client.call_leader(interval, |mut c| async move { c.heartbeat(request).await }).await;
             match result {
                 Ok(reply) => {
                     last_success = tokio::time::Instant::now();

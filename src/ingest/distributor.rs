@@ -33,7 +33,11 @@ pub struct DistributorOptions {
 
 impl Default for DistributorOptions {
     fn default() -> Self {
-        DistributorOptions { replication_factor: 3, push_timeout: Duration::from_secs(5), max_inflight_bytes: 256 << 20 }
+        DistributorOptions {
+            replication_factor: 3,
+            push_timeout: Duration::from_secs(5),
+            max_inflight_bytes: 256 << 20,
+        }
     }
 }
 
@@ -70,12 +74,18 @@ fn series_key(tenant: &str, labels: &[(&str, &str)]) -> u64 {
 }
 
 fn batch_bytes(batch: &AppendBatch<'_>) -> usize {
-    let labels: usize = batch.iter().map(|(labels, _)| labels.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>()).sum();
+    let labels: usize =
+        batch.iter().map(|(labels, _)| labels.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>()).sum();
     labels + batch.sample_count() * 16
 }
 
 /// One replica's push, retried while the node is unavailable, until the deadline.
-async fn push(pool: &StoragePool, address: &str, request: PushRequest, deadline: tokio::time::Instant) -> Result<PushResponse, String> {
+async fn push(
+    pool: &StoragePool,
+    address: &str,
+    request: PushRequest,
+    deadline: tokio::time::Instant,
+) -> Result<PushResponse, String> {
     let mut backoff = RETRY_FIRST;
     loop {
         let mut client = pool.client(address)?;

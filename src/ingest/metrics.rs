@@ -62,7 +62,11 @@ pub static DISTRIBUTOR_METRICS: LazyLock<DistributorMetrics> = LazyLock::new(|| 
 
 pub fn register_distributor(registry: &mut Registry) {
     let m = &*DISTRIBUTOR_METRICS;
-    registry.register("sonde_distributor_samples", "Samples acknowledged by a quorum of storage replicas", m.samples.clone());
+    registry.register(
+        "sonde_distributor_samples",
+        "Samples acknowledged by a quorum of storage replicas",
+        m.samples.clone(),
+    );
     registry.register(
         "sonde_distributor_push_duration_seconds",
         "Time of one push to one storage replica, retries included",

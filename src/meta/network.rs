@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
+use openraft::BasicNode;
 use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
     VoteResponse,
 };
-use openraft::BasicNode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::transport::{Channel, Endpoint};
@@ -52,9 +52,8 @@ type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, BasicNode, Raf
 
 /// A gRPC channel to `address`, connected on first use.
 pub fn lazy_channel(address: &str) -> Result<Channel, tonic::transport::Error> {
-    let endpoint = Endpoint::from_shared(format!("http://{address}"))?
-        .connect_timeout(CONNECT_TIMEOUT)
-        .tcp_nodelay(true);
+    let endpoint =
+        Endpoint::from_shared(format!("http://{address}"))?.connect_timeout(CONNECT_TIMEOUT).tcp_nodelay(true);
     Ok(endpoint.connect_lazy())
 }
 
@@ -121,7 +120,11 @@ impl RaftNetwork<TypeConfig> for Peer {
         self.call(Rpc::InstallSnapshot, &request, &option).await
     }
 
-    async fn vote(&mut self, request: VoteRequest<NodeId>, option: RPCOption) -> Result<VoteResponse<NodeId>, RpcError> {
+    async fn vote(
+        &mut self,
+        request: VoteRequest<NodeId>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<NodeId>, RpcError> {
         self.call(Rpc::Vote, &request, &option).await
     }
 }

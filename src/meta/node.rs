@@ -187,8 +187,8 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), MetaNodeError> {
-    let raft_service = RaftServer::new(RaftService::new(handle.raft.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let raft_service =
+        RaftServer::new(RaftService::new(handle.raft.clone())).max_decoding_message_size(MAX_MESSAGE_BYTES);
     let meta_service = MetaServer::new(MetaService::new(handle.clone())).max_decoding_message_size(MAX_MESSAGE_BYTES);
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let closing = handle.clone();
@@ -211,8 +211,7 @@ pub async fn serve(
 pub fn parse_members(text: &str) -> Result<BTreeMap<NodeId, String>, String> {
     let mut members = BTreeMap::new();
     for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
-        let (id, address) =
-            item.split_once('=').ok_or_else(|| format!("{item:?} is not of the form id=host:port"))?;
+        let (id, address) = item.split_once('=').ok_or_else(|| format!("{item:?} is not of the form id=host:port"))?;
         let id: NodeId = id.trim().parse().map_err(|_| format!("{id:?} is not a node id (a positive integer)"))?;
         if id == 0 {
             return Err("node id 0 is reserved".to_string());

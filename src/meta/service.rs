@@ -46,10 +46,7 @@ fn reply<T: Serialize, E: Serialize>(result: Result<T, E>) -> Result<Response<pr
 
 #[tonic::async_trait]
 impl raft_server::Raft for RaftService {
-    async fn append_entries(
-        &self,
-        request: Request<proto::RaftPayload>,
-    ) -> Result<Response<proto::RaftReply>, Status> {
+    async fn append_entries(&self, request: Request<proto::RaftPayload>) -> Result<Response<proto::RaftReply>, Status> {
         let request = decode(request.get_ref())?;
         reply(self.raft.append_entries(request).await)
     }
@@ -93,7 +90,9 @@ impl MetaService {
     fn write_error(&self, error: RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>) -> Status {
         match error {
             RaftError::APIError(ClientWriteError::ForwardToLeader(forward)) => self.not_leader(forward.leader_id),
-            RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => Status::failed_precondition(e.to_string()),
+            RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => {
+                Status::failed_precondition(e.to_string())
+            }
             RaftError::Fatal(fatal) => Status::unavailable(format!("meta node stopped: {fatal}")),
         }
     }
@@ -159,7 +158,8 @@ impl meta_server::Meta for MetaService {
         let roles = parse_roles(&request.roles)?;
         let at_unix_ms = crate::api::time::now_millis().max(0) as u64;
         let id = request.id;
-        let reply = self.propose(MetaRequest::Register { id, roles, address: request.address, zone, at_unix_ms }).await?;
+        let reply =
+            self.propose(MetaRequest::Register { id, roles, address: request.address, zone, at_unix_ms }).await?;
         // A node's clock starts when it registers, not when this leader took over.
         self.handle.liveness.heard(id, 0);
         Ok(reply)
@@ -238,7 +238,10 @@ impl meta_server::Meta for MetaService {
         }))
     }
 
-    async fn add_meta(&self, request: Request<proto::AddMetaRequest>) -> Result<Response<proto::MembershipReply>, Status> {
+    async fn add_meta(
+        &self,
+        request: Request<proto::AddMetaRequest>,
+    ) -> Result<Response<proto::MembershipReply>, Status> {
         self.ensure_leader()?;
         let request = request.into_inner();
         let raft = &self.handle.raft;

@@ -69,7 +69,12 @@ impl Notifier {
 
     /// Applies the `alerting` section; sets whose config is unchanged keep
     /// their discovered Alertmanagers.
-    pub fn apply(&self, alerting: &AlertingConfig, external_labels: BTreeMap<String, String>, scheme: ValidationScheme) -> Result<(), String> {
+    pub fn apply(
+        &self,
+        alerting: &AlertingConfig,
+        external_labels: BTreeMap<String, String>,
+        scheme: ValidationScheme,
+    ) -> Result<(), String> {
         let old = self.sets.read().clone();
         let mut sets = Vec::with_capacity(alerting.alertmanagers.len());
         for (index, config) in alerting.alertmanagers.iter().enumerate() {
@@ -82,8 +87,7 @@ impl Notifier {
             sets.push((key, set));
         }
         *self.sets.write() = sets;
-        *self.settings.write() =
-            Settings { external_labels, relabel: alerting.alert_relabel_configs.clone(), scheme };
+        *self.settings.write() = Settings { external_labels, relabel: alerting.alert_relabel_configs.clone(), scheme };
         self.update_discovered_gauge();
         Ok(())
     }
@@ -187,7 +191,12 @@ impl Notifier {
                 if set.active.is_empty() {
                     continue;
                 }
-                (set.client.clone(), set.active.clone(), set.config.timeout.to_std(), set.config.alert_relabel_configs.clone())
+                (
+                    set.client.clone(),
+                    set.active.clone(),
+                    set.config.timeout.to_std(),
+                    set.config.alert_relabel_configs.clone(),
+                )
             };
             let alerts: Vec<Notification> = match relabel.is_empty() {
                 true => batch.to_vec(),
@@ -215,7 +224,13 @@ impl Notifier {
     }
 }
 
-async fn post(client: &crate::httpclient::HttpClient, url: &str, body: Vec<u8>, timeout: std::time::Duration, count: usize) -> bool {
+async fn post(
+    client: &crate::httpclient::HttpClient,
+    url: &str,
+    body: Vec<u8>,
+    timeout: std::time::Duration,
+    count: usize,
+) -> bool {
     let started = Instant::now();
     let labels = super::metrics::AlertmanagerLabel { alertmanager: url.to_string() };
     NOTIFIER_METRICS.sent.get_or_create(&labels).inc_by(count as u64);

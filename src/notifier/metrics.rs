@@ -37,10 +37,34 @@ pub static NOTIFIER_METRICS: LazyLock<NotifierMetrics> = LazyLock::new(|| Notifi
 pub fn register(registry: &mut Registry) {
     let m = &*NOTIFIER_METRICS;
     registry.register("prometheus_notifications_sent", "Total number of alerts sent", m.sent.clone());
-    registry.register("prometheus_notifications_errors", "Total number of sent alerts affected by errors", m.errors.clone());
-    registry.register("prometheus_notifications_latency_seconds", "Latency quantiles for sending alert notifications", m.latency.clone());
-    registry.register("prometheus_notifications_dropped", "Total number of alerts dropped due to errors when sending to Alertmanager", m.dropped.clone());
-    registry.register("prometheus_notifications_queue_length", "The number of alert notifications in the queue", m.queue_length.clone());
-    registry.register("prometheus_notifications_queue_capacity", "The capacity of the alert notifications queue", m.capacity.clone());
-    registry.register("prometheus_notifications_alertmanagers_discovered", "The number of alertmanagers discovered and active", m.discovered.clone());
+    registry.register(
+        "prometheus_notifications_errors",
+        "Total number of sent alerts affected by errors",
+        m.errors.clone(),
+    );
+    registry.register(
+        "prometheus_notifications_latency_seconds",
+        "Latency quantiles for sending alert notifications",
+        m.latency.clone(),
+    );
+    registry.register(
+        "prometheus_notifications_dropped",
+        "Total number of alerts dropped due to errors when sending to Alertmanager",
+        m.dropped.clone(),
+    );
+    registry.register(
+        "prometheus_notifications_queue_length",
+        "The number of alert notifications in the queue",
+        m.queue_length.clone(),
+    );
+    registry.register(
+        "prometheus_notifications_queue_capacity",
+        "The capacity of the alert notifications queue",
+        m.capacity.clone(),
+    );
+    registry.register(
+        "prometheus_notifications_alertmanagers_discovered",
+        "The number of alertmanagers discovered and active",
+        m.discovered.clone(),
+    );
 }

@@ -31,7 +31,9 @@ impl AlertmanagerSet {
                     active.extend(a);
                     dropped.extend(d);
                 }
-                Err(e) => tracing::warn!(error = %e, source = %group.source, "creating discovered Alertmanagers failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, source = %group.source, "creating discovered Alertmanagers failed")
+                }
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -90,7 +92,11 @@ mod tests {
         let config: AlertmanagerConfig = serde_saphyr::from_str(yaml).unwrap();
         let mut set = AlertmanagerSet::new(config, "test").unwrap();
         let target = |address: &str| BTreeMap::from([("__address__".to_string(), address.to_string())]);
-        let group = TargetGroup { source: "0".into(), targets: vec![target("a:9093"), target("drop:9093"), target("a:9093")], labels: BTreeMap::new() };
+        let group = TargetGroup {
+            source: "0".into(),
+            targets: vec![target("a:9093"), target("drop:9093"), target("a:9093")],
+            labels: BTreeMap::new(),
+        };
         set.sync(&[group], ValidationScheme::Utf8);
         assert_eq!(set.active, ["https://a:9093/am/api/v2/alerts"]);
         assert_eq!(set.dropped, ["https://drop:9093/am/api/v2/alerts"]);

@@ -3,7 +3,6 @@
 //! (`strconv.FormatFloat(v, 'f', -1, 64)`, `%v`, `strconv.Quote`,
 //! `labels.Labels.String`).
 
-
 use crate::series::{Labels, is_legacy_label_name};
 
 /// `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest decimal that reads back

@@ -137,7 +137,12 @@ fn merge_strings(answers: Vec<Vec<String>>, limit: usize) -> Vec<String> {
 
 #[async_trait]
 impl Queryable for FanoutQueryable {
-    async fn select(&self, tenant: &str, hints: &SelectHints, matchers: &[Matcher]) -> Result<Vec<ChunkedSeries>, Error> {
+    async fn select(
+        &self,
+        tenant: &str,
+        hints: &SelectHints,
+        matchers: &[Matcher],
+    ) -> Result<Vec<ChunkedSeries>, Error> {
         let request = SelectRequest {
             tenant: tenant.to_string(),
             hints: Some(hints_to_proto(hints)),

@@ -155,8 +155,10 @@ mod tests {
         let four = TokenRing::new([11, 22, 33, 44], DEFAULT_TOKENS_PER_NODE);
         let moved = keys().filter(|&key| three.owner(key) != four.owner(key)).count() as f64 / 20_000.0;
         assert!((0.15..0.35).contains(&moved), "a fourth node took {moved:.3} of the keys");
-        assert!(keys().all(|key| three.owner(key) == four.owner(key) || four.owner(key) == Some(44)),
-            "keys only move to the new node");
+        assert!(
+            keys().all(|key| three.owner(key) == four.owner(key) || four.owner(key) == Some(44)),
+            "keys only move to the new node"
+        );
     }
 
     #[test]

@@ -19,8 +19,7 @@ use crate::{ingest, telemetry};
 pub fn run(args: AllArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level);
     let (config, config_text) = load_config(&args)?;
-    let options =
-        tsdb_options(&args.tsdb, config.storage.tsdb.out_of_order_time_window.milliseconds() as i64)?;
+    let options = tsdb_options(&args.tsdb, config.storage.tsdb.out_of_order_time_window.milliseconds() as i64)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(serve(args, options, config, config_text))

@@ -9,8 +9,8 @@ use anyhow::{Context, Result, anyhow};
 
 use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::{MemberArgs, MetaArgs};
-use crate::meta::node::{self, MetaOptions};
 use crate::meta::Role;
+use crate::meta::node::{self, MetaOptions};
 use crate::telemetry;
 
 use super::member::{duration, member, status_source};
@@ -47,10 +47,8 @@ async fn serve(args: MetaArgs) -> Result<()> {
     let http = tokio::net::TcpListener::bind(&args.listen_address)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
-    let options =
-        MetaOptions { id: args.node_id, data_dir: args.data_dir.clone(), initial_members, dead_after };
+    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    let options = MetaOptions { id: args.node_id, data_dir: args.data_dir.clone(), initial_members, dead_after };
     let handle = node::start(options).await.with_context(|| format!("cannot start meta node {}", args.node_id))?;
     telemetry::register(crate::cluster::metrics::register);
 

@@ -48,8 +48,7 @@ async fn serve(args: StorageArgs) -> Result<()> {
 
     let grpc_stop = Arc::new(tokio::sync::Notify::new());
     let stop = grpc_stop.clone();
-    let grpc_task =
-        tokio::spawn(crate::storage::serve(storage.clone(), grpc, async move { stop.notified().await }));
+    let grpc_task = tokio::spawn(crate::storage::serve(storage.clone(), grpc, async move { stop.notified().await }));
     member.start();
 
     let state = ApiState {

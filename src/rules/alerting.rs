@@ -34,8 +34,24 @@ pub struct AlertingRule {
 }
 
 impl AlertingRule {
-    pub fn new(name: String, query: String, hold_ms: i64, keep_firing_for_ms: i64, labels: LabelMap, annotations: LabelMap) -> Self {
-        AlertingRule { name, query, hold_ms, keep_firing_for_ms, labels, annotations, active: HashMap::new(), restored: true }
+    pub fn new(
+        name: String,
+        query: String,
+        hold_ms: i64,
+        keep_firing_for_ms: i64,
+        labels: LabelMap,
+        annotations: LabelMap,
+    ) -> Self {
+        AlertingRule {
+            name,
+            query,
+            hold_ms,
+            keep_firing_for_ms,
+            labels,
+            annotations,
+            active: HashMap::new(),
+            restored: true,
+        }
     }
 
     /// The rule's state: the highest of its alerts'.
@@ -120,7 +136,8 @@ impl AlertingRule {
 
     fn new_alert(&self, sample: &InstantSample, t: i64, expander: &Expander) -> Alert {
         let sample_labels: LabelMap = sample.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
-        let mut labels: LabelMap = sample_labels.iter().filter(|(k, _)| *k != METRIC_NAME).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut labels: LabelMap =
+            sample_labels.iter().filter(|(k, _)| *k != METRIC_NAME).map(|(k, v)| (k.clone(), v.clone())).collect();
         for (name, text) in &self.labels {
             let value = expander.expand(&self.name, text, &sample_labels, sample.v);
             match value.is_empty() {

@@ -31,8 +31,16 @@ fn pending_then_firing_then_resolved() {
     assert_eq!(alerts["__name__"], "ALERTS");
     assert_eq!(alerts["alertstate"], "pending");
     assert_eq!(alerts["severity"], "page");
-    assert_eq!(out[1], ([("__name__", "ALERTS_FOR_STATE"), ("alertname", "HighCPU"), ("instance", "a"), ("severity", "page")]
-        .iter().map(|&(k, v)| (k.to_string(), v.to_string())).collect(), 0.0));
+    assert_eq!(
+        out[1],
+        (
+            [("__name__", "ALERTS_FOR_STATE"), ("alertname", "HighCPU"), ("instance", "a"), ("severity", "page")]
+                .iter()
+                .map(|&(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            0.0
+        )
+    );
     assert!(rule.alerts_to_send(0, 60_000, 15_000).is_empty(), "pending alerts are not sent");
 
     rule.eval(&[sample("a", 0.95)], 30_000, &e, 0).unwrap();

@@ -40,8 +40,10 @@ impl Expander {
         }
         metrics::TEMPLATE_EXPANSIONS.inc();
         let name = format!("__alert_{rule}");
-        let mut template =
-            Template::new(name.clone()).with_funcs(&self.funcs).with_missing_key(MissingKey::Zero).with_vars(&ALERT_VARS);
+        let mut template = Template::new(name.clone())
+            .with_funcs(&self.funcs)
+            .with_missing_key(MissingKey::Zero)
+            .with_vars(&ALERT_VARS);
         if let Err(e) = template.parse_text(text) {
             return self.failed(&name, format!("error parsing template {name}: {e}"));
         }
@@ -69,8 +71,8 @@ pub fn query_fn(engine: Arc<Engine>, tenant: String, time_ms: i64) -> QueryFn {
         if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
             return Err("the query template function needs the multi-threaded runtime".to_string());
         }
-        let result =
-            tokio::task::block_in_place(|| handle.block_on(engine.instant(&tenant, query, time_ms))).map_err(|e| e.to_string())?;
+        let result = tokio::task::block_in_place(|| handle.block_on(engine.instant(&tenant, query, time_ms)))
+            .map_err(|e| e.to_string())?;
         match result.value {
             QueryValue::Vector(vector) => Ok(vector
                 .into_iter()

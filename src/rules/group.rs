@@ -42,7 +42,14 @@ pub struct GroupStatus {
 }
 
 impl Group {
-    pub fn new(name: String, file: String, interval_ms: i64, query_offset_ms: i64, limit: usize, rules: Vec<Rule>) -> Self {
+    pub fn new(
+        name: String,
+        file: String,
+        interval_ms: i64,
+        query_offset_ms: i64,
+        limit: usize,
+        rules: Vec<Rule>,
+    ) -> Self {
         Group {
             name,
             file,
@@ -194,7 +201,13 @@ impl Group {
 
     /// Writes a rule's series and marks those it wrote last time but not
     /// now as stale; on success they become the rule's written series.
-    async fn write(&self, ctx: &RuleContext, entry: &Mutex<RuleEntry>, series: Vec<(Labels, f64)>, time: i64) -> Result<(), String> {
+    async fn write(
+        &self,
+        ctx: &RuleContext,
+        entry: &Mutex<RuleEntry>,
+        series: Vec<(Labels, f64)>,
+        time: i64,
+    ) -> Result<(), String> {
         let returned: HashSet<Labels> = series.iter().map(|(l, _)| l.clone()).collect();
         let vanished: Vec<Labels> = entry.lock().previous_series.difference(&returned).cloned().collect();
         let mut batch = AppendBatch::with_capacity(series.len() + vanished.len(), 0);

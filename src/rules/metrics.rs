@@ -91,11 +91,7 @@ pub fn register(registry: &mut Registry) {
         "The timestamp of the last rule group evaluation in seconds",
         m.last_evaluation.clone(),
     );
-    registry.register(
-        "prometheus_rule_group_interval_seconds",
-        "The interval of a rule group",
-        m.interval.clone(),
-    );
+    registry.register("prometheus_rule_group_interval_seconds", "The interval of a rule group", m.interval.clone());
     registry.register(
         "prometheus_rule_group_last_evaluation_samples",
         "The number of samples returned during the last rule group evaluation",

@@ -19,8 +19,7 @@ impl RecordingRule {
         let mut output: Vec<(Labels, f64)> = vector
             .into_iter()
             .map(|sample| {
-                let mut labels: LabelMap =
-                    sample.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
+                let mut labels: LabelMap = sample.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
                 labels.insert(METRIC_NAME.to_string(), self.name.clone());
                 for (name, value) in &self.labels {
                     match value.is_empty() {
@@ -60,7 +59,10 @@ mod tests {
         let out = rule(&[("team", "infra"), ("job", "")])
             .eval(vec![sample(&[("__name__", "x"), ("job", "node"), ("env", "prod")], 2.0)], 0)
             .unwrap();
-        assert_eq!(out, vec![(Labels::from_pairs([("__name__", "job:up:sum"), ("env", "prod"), ("team", "infra")]), 2.0)]);
+        assert_eq!(
+            out,
+            vec![(Labels::from_pairs([("__name__", "job:up:sum"), ("env", "prod"), ("team", "infra")]), 2.0)]
+        );
     }
 
     #[test]

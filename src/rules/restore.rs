@@ -8,7 +8,7 @@
 //! did; 3.x looks them up by the rule's unexpanded labels, which finds
 //! nothing for rules with templated labels.
 
-use crate::series::{Matcher, METRIC_NAME, SelectHints, is_stale_nan};
+use crate::series::{METRIC_NAME, Matcher, SelectHints, is_stale_nan};
 
 use super::alerting::AlertingRule;
 use super::context::RuleContext;
@@ -43,7 +43,9 @@ impl Group {
                             found.push((labels, sample.t, sample.v));
                         }
                     }
-                    Err(e) => tracing::warn!(group = %self.name, error = %e, "cannot read ALERTS_FOR_STATE to restore alerts"),
+                    Err(e) => {
+                        tracing::warn!(group = %self.name, error = %e, "cannot read ALERTS_FOR_STATE to restore alerts")
+                    }
                 }
             }
             let mut entry = entry.lock();
@@ -98,7 +100,10 @@ mod tests {
     fn rule_with_alert(hold_ms: i64) -> (AlertingRule, super::super::alerting::LabelMap) {
         let mut rule = AlertingRule::new("A".into(), "x".into(), hold_ms, 0, Default::default(), Default::default());
         let labels: super::super::alerting::LabelMap = [("alertname".to_string(), "A".to_string())].into();
-        rule.active.insert(labels.clone(), Alert { state: AlertState::Pending, labels: labels.clone(), active_at: 0, ..Alert::default() });
+        rule.active.insert(
+            labels.clone(),
+            Alert { state: AlertState::Pending, labels: labels.clone(), active_at: 0, ..Alert::default() },
+        );
         (rule, labels)
     }
 

@@ -40,7 +40,12 @@ impl ScrapeManager {
 
     /// A manager that scrapes only `shard`'s targets (a cluster scraper).
     pub fn with_shard(appender: Arc<dyn Appender>, offset_seed: u64, shard: Shard) -> Self {
-        ScrapeManager { appender, pools: Mutex::new(BTreeMap::new()), offset_seed, shard: parking_lot::Mutex::new(shard) }
+        ScrapeManager {
+            appender,
+            pools: Mutex::new(BTreeMap::new()),
+            offset_seed,
+            shard: parking_lot::Mutex::new(shard),
+        }
     }
 
     /// Moves to a new share of the targets (the scraper ring changed).

@@ -76,10 +76,9 @@ pub fn series_from_proto(series: proto::Series) -> Result<ChunkedSeries, Error> 
         .chunks
         .into_iter()
         .map(|c| {
-            let encoding = u8::try_from(c.encoding)
-                .ok()
-                .and_then(Encoding::from_byte)
-                .ok_or_else(|| Error::Internal(format!("a storage node sent a chunk of unknown encoding {}", c.encoding)))?;
+            let encoding = u8::try_from(c.encoding).ok().and_then(Encoding::from_byte).ok_or_else(|| {
+                Error::Internal(format!("a storage node sent a chunk of unknown encoding {}", c.encoding))
+            })?;
             Ok(Chunk { mint: c.mint, maxt: c.maxt, encoding, data: c.data })
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -97,11 +96,8 @@ pub fn encode_write_request(batch: &AppendBatch<'_>, indexes: &[usize]) -> Vec<u
     let sample_len = |t: i64| 9 + 1 + encoded_len_varint(t as u64);
     let series_len = |index: usize| {
         let (labels, samples) = batch.series_at(index);
-        let labels: usize = labels
-            .iter()
-            .map(|(n, v)| label_len(n, v))
-            .map(|len| 1 + encoded_len_varint(len as u64) + len)
-            .sum();
+        let labels: usize =
+            labels.iter().map(|(n, v)| label_len(n, v)).map(|len| 1 + encoded_len_varint(len as u64) + len).sum();
         let samples: usize =
             samples.iter().map(|s| sample_len(s.t)).map(|len| 1 + encoded_len_varint(len as u64) + len).sum();
         labels + samples

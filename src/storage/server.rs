@@ -10,14 +10,14 @@ use tonic::{Request, Response, Status};
 use crate::series::{self, Appender, Queryable};
 use crate::tsdb::Storage;
 
+use super::MAX_MESSAGE_BYTES;
 use super::convert::{hints_from_proto, matchers_from_proto, series_to_proto};
-use crate::ingest::remote_write::{Decoder, Protocol};
-use crate::series::AppendBatch;
 use super::proto::storage_server::{self, StorageServer};
 use super::proto::{
     LabelNamesRequest, LabelValuesRequest, LabelsResponse, PushRequest, PushResponse, SelectRequest, SelectResponse,
 };
-use super::MAX_MESSAGE_BYTES;
+use crate::ingest::remote_write::{Decoder, Protocol};
+use crate::series::AppendBatch;
 
 /// Series per Select message: big enough to amortise framing, small enough
 /// to stream a large answer.

@@ -287,7 +287,8 @@ mod tests {
         let tsdb = Tsdb::open(dir.path(), TsdbOptions::default()).unwrap();
         let hints = SelectHints::range(later, later);
         let found = tsdb.select(&hints, &[Matcher::equal("__name__", "a")]).unwrap();
-        let samples: Vec<i64> = found.iter().flat_map(|s| s.chunks.iter().flat_map(|c| c.iter().map(|s| s.t))).collect();
+        let samples: Vec<i64> =
+            found.iter().flat_map(|s| s.chunks.iter().flat_map(|c| c.iter().map(|s| s.t))).collect();
         assert_eq!(samples, vec![later]);
     }
 }

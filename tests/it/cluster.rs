@@ -234,7 +234,9 @@ fn meta_leader_failover_and_a_restart_of_every_voter() {
     cluster.signal(&format!("meta-{leader}"), "-KILL");
     let killed_at = Instant::now();
     let new_leader = eventually("a new leader", Duration::from_secs(15), || {
-        cluster.leader().filter(|&id| id != leader && cluster.status().is_some_and(|s| s["meta"]["term"].as_u64() > Some(term)))
+        cluster
+            .leader()
+            .filter(|&id| id != leader && cluster.status().is_some_and(|s| s["meta"]["term"].as_u64() > Some(term)))
     });
     let failover = killed_at.elapsed();
     println!("meta failover: new leader {new_leader} {:.2} s after killing leader {leader}", failover.as_secs_f64());
@@ -274,10 +276,10 @@ fn meta_leader_failover_and_a_restart_of_every_voter() {
         status["meta"]["purgedIndex"],
         status["meta"]["lastLogIndex"]
     );
-    let (snapshot, purged) = (status["meta"]["snapshotIndex"].as_u64().unwrap(), status["meta"]["purgedIndex"].as_u64().unwrap());
+    let (snapshot, purged) =
+        (status["meta"]["snapshotIndex"].as_u64().unwrap(), status["meta"]["purgedIndex"].as_u64().unwrap());
     assert!(snapshot >= 900 && purged < snapshot, "{status}");
     assert_eq!(members(&status).len(), before.len(), "the churned nodes are gone again");
-
 
     let applied = cluster.status().unwrap()["meta"]["appliedIndex"].as_u64().unwrap();
     for index in 1..=3 {

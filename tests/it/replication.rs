@@ -23,9 +23,8 @@ fn batch(start_ms: i64, samples: usize, value_seed: f64) -> Vec<SeriesData> {
     (0..SERIES)
         .map(|i| {
             let (job, instance) = (format!("job-{}", i % 3), format!("host-{i}"));
-            let points: Vec<(i64, f64)> = (0..samples)
-                .map(|k| (start_ms + k as i64 * STEP_MS, value_seed + (i * 7 + k) as f64))
-                .collect();
+            let points: Vec<(i64, f64)> =
+                (0..samples).map(|k| (start_ms + k as i64 * STEP_MS, value_seed + (i * 7 + k) as f64)).collect();
             series(&[("__name__", "replicated_total"), ("instance", &instance), ("job", &job)], &points)
         })
         .collect()
@@ -186,7 +185,9 @@ async fn the_cluster_answers_like_one_node_through_storage_failures() {
     let (status, text) = pair.write_cluster(&data).await;
     assert_eq!(status, 503, "a write without quorum must not be acknowledged: {text}");
     let refused = pair.compare(next - 5 * STEP_MS, true).await;
-    println!("replication: two of five storage nodes down: writes refused with 503, {refused} of 9 queries refused as incomplete, the rest equal");
+    println!(
+        "replication: two of five storage nodes down: writes refused with 503, {refused} of 9 queries refused as incomplete, the rest equal"
+    );
     assert!(refused > 0, "with two replicas of some ranges down, reads of them must refuse");
 
     // They come back; the sender's retry lands, and answers are complete.

@@ -35,7 +35,9 @@ groups:
 
 fn config(exporter: &Exporter, alertmanager: Option<u16>) -> String {
     let alerting = match alertmanager {
-        Some(port) => format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n"),
+        Some(port) => {
+            format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n")
+        }
         None => String::new(),
     };
     format!(
@@ -188,8 +190,10 @@ async fn alert_goes_pending_firing_resolved_and_reaches_alertmanager() {
 
     exporter.set_body("# TYPE cpu_load gauge\ncpu_load 0.1\n");
     node.eventually("the alert to resolve", 20, || async { node.alert_states().await.is_empty() }).await;
-    node.eventually("the resolved notification at the webhook", 30, || async { notified(&received, "resolved").is_some() })
-        .await;
+    node.eventually("the resolved notification at the webhook", 30, || async {
+        notified(&received, "resolved").is_some()
+    })
+    .await;
     node.eventually("ALERTS to go stale", 10, || async {
         node.query(r#"ALERTS{alertname="HighLoad"}"#).await.is_empty()
     })
@@ -225,7 +229,10 @@ async fn restart_during_for_keeps_the_pending_time() {
     let after = *after.lock();
     // About 8 s of pending time before the stop; a reset would start it at the restart.
     let downtime = restarted_s - before - 8.0;
-    assert!(after >= before + 1.0 && after < restarted_s - 5.0, "before {before}, after {after}, restart {restarted_s}, downtime ~{downtime}");
+    assert!(
+        after >= before + 1.0 && after < restarted_s - 5.0,
+        "before {before}, after {after}, restart {restarted_s}, downtime ~{downtime}"
+    );
     assert_eq!(node.alert_states().await, ["pending"]);
 }
 
@@ -236,10 +243,18 @@ fn check_rules_reports_like_promtool() {
     std::fs::write(&good, RULES).unwrap();
     let bad = dir.path().join("bad.yml");
     std::fs::write(&bad, "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: 'rate(x[5m]'\n").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sonde")).args(["check", "rules"]).arg(&good).arg(&bad).output().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["check", "rules"])
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout.contains("  SUCCESS: 3 rules found"), "{stdout}");
-    assert!(stderr.contains("  FAILED:") && stderr.contains("group \"a\", rule 1, \"X\": could not parse expression"), "{stderr}");
+    assert!(
+        stderr.contains("  FAILED:") && stderr.contains("group \"a\", rule 1, \"X\": could not parse expression"),
+        "{stderr}"
+    );
 }

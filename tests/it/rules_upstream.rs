@@ -36,8 +36,10 @@ groups:
           value: "{{ $value }}"
 "#;
 
-const HIGH: &str = "# TYPE cpu_load gauge\ncpu_load{core=\"0\"} 0.9\ncpu_load{core=\"1\"} 0.95\ncpu_load{core=\"2\"} 0.2\n";
-const LOW: &str = "# TYPE cpu_load gauge\ncpu_load{core=\"0\"} 0.1\ncpu_load{core=\"1\"} 0.1\ncpu_load{core=\"2\"} 0.2\n";
+const HIGH: &str =
+    "# TYPE cpu_load gauge\ncpu_load{core=\"0\"} 0.9\ncpu_load{core=\"1\"} 0.95\ncpu_load{core=\"2\"} 0.2\n";
+const LOW: &str =
+    "# TYPE cpu_load gauge\ncpu_load{core=\"0\"} 0.1\ncpu_load{core=\"1\"} 0.1\ncpu_load{core=\"2\"} 0.2\n";
 
 fn config(exporter: &Exporter, alertmanager_port: u16) -> String {
     format!(
@@ -48,7 +50,8 @@ fn config(exporter: &Exporter, alertmanager_port: u16) -> String {
 
 /// Label sets of a query's result, as sorted JSON strings.
 async fn label_sets(client: &reqwest::Client, base: &str, query: &str) -> BTreeSet<String> {
-    let url = format!("{base}/api/v1/query?query={}", query.replace(' ', "%20").replace('"', "%22").replace('=', "%3D"));
+    let url =
+        format!("{base}/api/v1/query?query={}", query.replace(' ', "%20").replace('"', "%22").replace('=', "%3D"));
     let json = get_json(client, &url).await;
     json["data"]["result"].as_array().unwrap().iter().map(|r| r["metric"].to_string()).collect()
 }
@@ -87,7 +90,8 @@ async fn sonde_and_prometheus_raise_the_same_alerts() {
     std::fs::create_dir_all(dir.path().join("am-sonde")).unwrap();
     std::fs::create_dir_all(dir.path().join("am-prometheus")).unwrap();
     let Some((_am_sonde, sonde_am_port)) = start_alertmanager(&dir.path().join("am-sonde"), sonde_hook) else { return };
-    let Some((_am_prometheus, prometheus_am_port)) = start_alertmanager(&dir.path().join("am-prometheus"), prometheus_hook)
+    let Some((_am_prometheus, prometheus_am_port)) =
+        start_alertmanager(&dir.path().join("am-prometheus"), prometheus_hook)
     else {
         return;
     };
@@ -137,7 +141,8 @@ async fn sonde_and_prometheus_raise_the_same_alerts() {
 
     exporter.set_body(LOW);
     for received in [&sonde_received, &prometheus_received] {
-        eventually("resolved alerts at the webhook", 40, async || webhook_alerts(received, "resolved").len() == 2).await;
+        eventually("resolved alerts at the webhook", 40, async || webhook_alerts(received, "resolved").len() == 2)
+            .await;
     }
     assert_eq!(webhook_alerts(&sonde_received, "resolved"), webhook_alerts(&prometheus_received, "resolved"));
     for base in [&sonde_url, &prometheus_url] {

@@ -301,17 +301,56 @@ async fn tls_target_with_client_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).display().to_string();
     let run = |args: &[&str]| {
-        let status = std::process::Command::new(&openssl).args(args).stderr(std::process::Stdio::null()).status().unwrap();
+        let status =
+            std::process::Command::new(&openssl).args(args).stderr(std::process::Stdio::null()).status().unwrap();
         assert!(status.success(), "openssl {args:?}");
     };
     // A CA, a server certificate for "metrics.test" and a client certificate, both signed by it.
-    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca", "-keyout", &path("ca.key"), "-out", &path("ca.pem")]);
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test-ca",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
     for (name, subject) in [("server", "/CN=metrics.test"), ("client", "/CN=sonde")] {
-        run(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &path(&format!("{name}.key")), "-out", &path(&format!("{name}.csr"))]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            subject,
+            "-keyout",
+            &path(&format!("{name}.key")),
+            "-out",
+            &path(&format!("{name}.csr")),
+        ]);
         std::fs::write(dir.path().join(format!("{name}.ext")), "subjectAltName=DNS:metrics.test\n").unwrap();
         run(&[
-            "x509", "-req", "-in", &path(&format!("{name}.csr")), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key"),
-            "-CAcreateserial", "-days", "1", "-extfile", &path(&format!("{name}.ext")), "-out", &path(&format!("{name}.pem")),
+            "x509",
+            "-req",
+            "-in",
+            &path(&format!("{name}.csr")),
+            "-CA",
+            &path("ca.pem"),
+            "-CAkey",
+            &path("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &path(&format!("{name}.ext")),
+            "-out",
+            &path(&format!("{name}.pem")),
         ]);
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/tls_target.py");
@@ -333,7 +372,11 @@ async fn tls_target_with_client_certificate() {
     let tls = |client: bool| {
         let mut yaml = format!("    tls_config:\n      ca_file: {}\n      server_name: metrics.test\n", path("ca.pem"));
         if client {
-            yaml.push_str(&format!("      cert_file: {}\n      key_file: {}\n", path("client.pem"), path("client.key")));
+            yaml.push_str(&format!(
+                "      cert_file: {}\n      key_file: {}\n",
+                path("client.pem"),
+                path("client.key")
+            ));
         }
         yaml
     };
@@ -343,11 +386,16 @@ async fn tls_target_with_client_certificate() {
         tls(false),
     );
     let node = Node::start(&config);
-    node.eventually("the TLS target scraped", 20, || async { node.value("tls_demo{job=\"tls\"}").await == Some(7.0) }).await;
+    node.eventually("the TLS target scraped", 20, || async { node.value("tls_demo{job=\"tls\"}").await == Some(7.0) })
+        .await;
     node.eventually("the job without a client certificate failing", 20, || async {
         let targets = node.targets().await;
         let active = targets["activeTargets"].as_array().unwrap().clone();
-        active.iter().any(|t| t["scrapePool"] == "no-client-cert" && t["health"] == "down" && !t["lastError"].as_str().unwrap_or("").is_empty())
+        active.iter().any(|t| {
+            t["scrapePool"] == "no-client-cert"
+                && t["health"] == "down"
+                && !t["lastError"].as_str().unwrap_or("").is_empty()
+        })
     })
     .await;
     assert_eq!(node.value("up{job=\"no-client-cert\"}").await, Some(0.0));
