@@ -202,7 +202,8 @@ impl Drop for Cluster {
 fn free_block() -> Result<u16, String> {
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()) as u16;
     for attempt in 0..100u16 {
-        let base = 20_000 + (seed.wrapping_add(attempt * 37) % 400) * 100;
+        // Below the kernel's ephemeral ports (32768 and up).
+        let base = 20_000 + (seed.wrapping_add(attempt * 37) % 120) * 100;
         if (0..=60).all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
             return Ok(base);
         }

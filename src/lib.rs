@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod discovery;
+pub mod grpc;
 pub mod httpclient;
 pub mod ingest;
 pub mod meta;

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
-use crate::meta::network::lazy_channel;
+use crate::grpc::{ChannelPool, lazy_channel};
 use crate::meta::proto::meta_client::MetaClient as GrpcClient;
 use crate::meta::service::LEADER_HEADER;
 
@@ -32,7 +32,7 @@ struct Inner {
     addresses: Vec<String>,
     /// The address that answered last (the leader, for writes).
     preferred: Mutex<Option<String>>,
-    channels: Mutex<std::collections::HashMap<String, Channel>>,
+    channels: ChannelPool,
 }
 
 impl MetaClient {
@@ -41,10 +41,10 @@ impl MetaClient {
             return Err(ClusterError::Config("no meta addresses given".to_string()));
         }
         for address in &addresses {
-            lazy_channel(address).map_err(|e| ClusterError::Config(format!("bad meta address {address:?}: {e}")))?;
+            lazy_channel(address).map_err(|e| ClusterError::Config(format!("meta addresses: {e}")))?;
         }
         Ok(MetaClient {
-            inner: Arc::new(Inner { addresses, preferred: Mutex::new(None), channels: Mutex::new(Default::default()) }),
+            inner: Arc::new(Inner { addresses, preferred: Mutex::new(None), channels: ChannelPool::default() }),
         })
     }
 
@@ -54,16 +54,7 @@ impl MetaClient {
 
     /// A gRPC client for one meta node.
     pub fn client_for(&self, address: &str) -> Result<GrpcClient<Channel>, ClusterError> {
-        let mut channels = self.inner.channels.lock();
-        let channel = match channels.get(address) {
-            Some(channel) => channel.clone(),
-            None => {
-                let channel = lazy_channel(address)
-                    .map_err(|e| ClusterError::Config(format!("bad meta address {address:?}: {e}")))?;
-                channels.insert(address.to_string(), channel.clone());
-                channel
-            }
-        };
+        let channel = self.inner.channels.get(address).map_err(|e| ClusterError::Config(format!("meta node: {e}")))?;
         Ok(GrpcClient::new(channel))
     }
 
@@ -151,13 +142,16 @@ impl MetaClient {
     }
 }
 
+/// The leader a follower named in its redirect (empty when it knows none).
 fn leader_hint(status: &Status) -> Option<String> {
-    status.metadata().get(LEADER_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string)
+    let leader = status.metadata().get(LEADER_HEADER)?.to_str().ok()?;
+    Some(leader.to_string()).filter(|leader| !leader.is_empty())
 }
 
-/// A follower's "not the leader" answer, as opposed to a refused request.
+/// A follower's "not the leader" answer, as opposed to a refused request:
+/// followers always send the leader header, empty or not.
 fn is_redirect(status: &Status) -> bool {
-    status.message().contains("not the leader")
+    status.metadata().get(LEADER_HEADER).is_some()
 }
 
 /// Answers that another meta node would give too: retrying elsewhere is

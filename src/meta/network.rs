@@ -2,8 +2,6 @@
 //! the other voter's gRPC address, and each Raft RPC carries openraft's own
 //! request and reply as JSON (`RaftPayload`, `RaftReply`).
 
-use std::time::Duration;
-
 use openraft::BasicNode;
 use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
@@ -13,15 +11,13 @@ use openraft::raft::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
+
+use crate::grpc::lazy_channel;
 
 use super::proto::raft_client::RaftClient;
 use super::proto::{RaftPayload, RaftReply};
 use super::types::{NodeId, TypeConfig};
-
-/// How long a connection attempt to a peer may take; a peer that is down
-/// should cost an election little.
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Creates a [`Peer`] for each voter openraft replicates to.
 #[derive(Debug, Clone, Default)]
@@ -50,17 +46,10 @@ enum Rpc {
 
 type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, BasicNode, RaftError<NodeId, E>>;
 
-/// A gRPC channel to `address`, connected on first use.
-pub fn lazy_channel(address: &str) -> Result<Channel, tonic::transport::Error> {
-    let endpoint =
-        Endpoint::from_shared(format!("http://{address}"))?.connect_timeout(CONNECT_TIMEOUT).tcp_nodelay(true);
-    Ok(endpoint.connect_lazy())
-}
-
 impl Peer {
     fn client(&mut self) -> Result<&mut RaftClient<Channel>, Unreachable> {
         if self.client.is_none() {
-            let channel = lazy_channel(&self.address).map_err(|e| Unreachable::new(&e))?;
+            let channel = lazy_channel(&self.address).map_err(|e| Unreachable::new(&std::io::Error::other(e)))?;
             self.client = Some(RaftClient::new(channel));
         }
         Ok(self.client.as_mut().expect("client was just set"))

@@ -81,9 +81,10 @@ impl MetaService {
             Some(address) => format!("this meta node is not the leader; the leader is at {address}"),
             None => "this meta node is not the leader and no leader is known".to_string(),
         });
-        if let Some(address) = address.and_then(|a| a.parse().ok()) {
-            status.metadata_mut().insert(LEADER_HEADER, address);
-        }
+        // Always present on a redirect, so clients can tell it from a refusal.
+        let leader =
+            address.and_then(|a| a.parse().ok()).unwrap_or_else(|| tonic::metadata::MetadataValue::from_static(""));
+        status.metadata_mut().insert(LEADER_HEADER, leader);
         status
     }
 

@@ -18,7 +18,9 @@ use crate::series::chunk::Chunk;
 use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints};
 use crate::storage::StoragePool;
 use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto};
-use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, SelectRequest};
+use crate::storage::proto::storage_client::StorageClient;
+use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, LabelsResponse, SelectRequest};
+use tonic::transport::Channel;
 
 #[derive(Debug, Clone)]
 pub struct FanoutOptions {
@@ -50,7 +52,7 @@ impl FanoutQueryable {
     /// them.
     async fn ask_all<T, F, Fut>(&self, call: F) -> Result<Vec<T>, Error>
     where
-        F: Fn(crate::storage::proto::storage_client::StorageClient<tonic::transport::Channel>) -> Fut,
+        F: Fn(StorageClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<T, String>>,
     {
         let ring: Arc<StorageRing> = self.ring.get();
@@ -102,6 +104,23 @@ impl FanoutQueryable {
             }
         }
         Ok(answers)
+    }
+}
+
+impl FanoutQueryable {
+    /// A label-names or label-values call on every node, merged.
+    async fn ask_labels<F, Fut>(&self, hints: &SelectHints, call: F) -> Result<Vec<String>, Error>
+    where
+        F: Fn(StorageClient<Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<LabelsResponse>, tonic::Status>>,
+    {
+        let answers = self
+            .ask_all(|client| {
+                let answer = call(client);
+                async move { Ok(answer.await.map_err(status_text)?.into_inner().values) }
+            })
+            .await?;
+        Ok(merge_strings(answers, hints.limit))
     }
 }
 
@@ -172,13 +191,11 @@ impl Queryable for FanoutQueryable {
             hints: Some(hints_to_proto(hints)),
             matchers: matchers_to_proto(matchers),
         };
-        let answers = self
-            .ask_all(|mut client| {
-                let request = request.clone();
-                async move { Ok(client.label_names(request).await.map_err(status_text)?.into_inner().values) }
-            })
-            .await?;
-        Ok(merge_strings(answers, hints.limit))
+        self.ask_labels(hints, |mut client| {
+            let request = request.clone();
+            async move { client.label_names(request).await }
+        })
+        .await
     }
 
     async fn label_values(
@@ -194,13 +211,11 @@ impl Queryable for FanoutQueryable {
             hints: Some(hints_to_proto(hints)),
             matchers: matchers_to_proto(matchers),
         };
-        let answers = self
-            .ask_all(|mut client| {
-                let request = request.clone();
-                async move { Ok(client.label_values(request).await.map_err(status_text)?.into_inner().values) }
-            })
-            .await?;
-        Ok(merge_strings(answers, hints.limit))
+        self.ask_labels(hints, |mut client| {
+            let request = request.clone();
+            async move { client.label_values(request).await }
+        })
+        .await
     }
 }
 

@@ -1,17 +1,16 @@
 //! Clients of the storage nodes, one lazily connected channel per address.
 
-use std::collections::HashMap;
-
-use parking_lot::Mutex;
 use tonic::codec::CompressionEncoding;
 use tonic::transport::Channel;
+
+use crate::grpc::ChannelPool;
 
 use super::MAX_MESSAGE_BYTES;
 use super::proto::storage_client::StorageClient;
 
 #[derive(Default)]
 pub struct StoragePool {
-    channels: Mutex<HashMap<String, Channel>>,
+    channels: ChannelPool,
     compression: bool,
 }
 
@@ -30,16 +29,7 @@ impl StoragePool {
     /// A client for the storage node at `address`. Pushes go uncompressed
     /// (they are small and latency matters).
     pub fn client(&self, address: &str) -> Result<StorageClient<Channel>, String> {
-        let mut channels = self.channels.lock();
-        let channel = match channels.get(address) {
-            Some(channel) => channel.clone(),
-            None => {
-                let channel = crate::meta::network::lazy_channel(address)
-                    .map_err(|e| format!("bad storage address {address:?}: {e}"))?;
-                channels.insert(address.to_string(), channel.clone());
-                channel
-            }
-        };
+        let channel = self.channels.get(address).map_err(|e| format!("storage node: {e}"))?;
         let client = StorageClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);

@@ -31,7 +31,7 @@ impl Cluster {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("scrape.yml");
         std::fs::write(&config, scrape_config).unwrap();
-        let base = free_port_block(40);
+        let base = free_port_block(60);
         let cluster = Cluster { dir, base };
         let status = cluster
             .launcher("up")
@@ -179,10 +179,12 @@ impl Drop for Cluster {
     }
 }
 
-/// A free block of `span` loopback ports.
+/// A free block of `span` loopback ports, below Linux's ephemeral range
+/// (32768 and up): ports the tests' own listeners get from the kernel must
+/// never fall inside a cluster's block.
 fn free_port_block(span: u16) -> u16 {
     for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 400) * 100;
+        let base = 20_000 + (rand_u16() % 120) * 100;
         let free = (0..=span).all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
         if free {
             return base;

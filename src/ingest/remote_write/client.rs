@@ -10,13 +10,11 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use prost::Message;
-
 use crate::series::{AppendBatch, AppendOutcome, Appender, Error};
+use crate::storage::convert::encode_write_request;
+use async_trait::async_trait;
 
 use super::encode::compress;
-use super::proto::prometheus;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -77,29 +75,14 @@ impl RemoteWriteClient {
     }
 }
 
-/// The batch as a remote write 1.0 request.
-fn write_request(batch: &AppendBatch<'_>) -> prometheus::WriteRequest {
-    let timeseries = batch
-        .iter()
-        .map(|(labels, samples)| prometheus::TimeSeries {
-            labels: labels
-                .iter()
-                .map(|(name, value)| prometheus::Label { name: name.to_string(), value: value.to_string() })
-                .collect(),
-            samples: samples.iter().map(|s| prometheus::Sample { value: s.v, timestamp: s.t }).collect(),
-            ..Default::default()
-        })
-        .collect();
-    prometheus::WriteRequest { timeseries, metadata: Vec::new() }
-}
-
 #[async_trait]
 impl Appender for RemoteWriteClient {
     async fn append(&self, _tenant: &str, batch: &AppendBatch<'_>) -> Result<AppendOutcome, Error> {
         if batch.is_empty() {
             return Ok(AppendOutcome::default());
         }
-        let body = compress(&write_request(batch).encode_to_vec());
+        let all: Vec<usize> = (0..batch.series_count()).collect();
+        let body = compress(&encode_write_request(batch, &all));
         self.post(body).await?;
         Ok(AppendOutcome { samples_appended: batch.sample_count() as u64, ..AppendOutcome::default() })
     }
@@ -112,12 +95,13 @@ mod tests {
 
     #[test]
     fn batches_become_remote_write_requests_and_staleness_survives() {
+        use super::super::proto::prometheus;
+        use prost::Message;
         let stale = f64::from_bits(0x7ff0_0000_0000_0002);
         let mut batch = AppendBatch::new();
         batch.push_series(&[("__name__", "up"), ("job", "a")], &[Sample::new(1000, 1.0), Sample::new(2000, stale)]);
         batch.push_series(&[("__name__", "x")], &[Sample::new(3000, 2.5)]);
-        let request = write_request(&batch);
-        let decoded = prometheus::WriteRequest::decode(request.encode_to_vec().as_slice()).unwrap();
+        let decoded = prometheus::WriteRequest::decode(encode_write_request(&batch, &[0, 1]).as_slice()).unwrap();
         assert_eq!(decoded.timeseries.len(), 2);
         assert_eq!(decoded.timeseries[0].labels[1].value, "a");
         assert_eq!(decoded.timeseries[0].samples[1].value.to_bits(), stale.to_bits());
