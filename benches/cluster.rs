@@ -21,7 +21,7 @@ mod push;
 #[allow(dead_code)]
 mod system;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,9 +48,8 @@ struct Flags {
 fn parse_flags() -> Result<Flags, String> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let smoke = args.iter().any(|a| a == "--smoke");
-    let default_binary = std::env::var_os("SONDE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/sonde"));
+    let default_binary =
+        std::env::var_os("SONDE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sonde")));
     let mut flags = Flags {
         series: if smoke { 2_000 } else { 20_000 },
         rounds: if smoke { 3 } else { 20 },

@@ -182,13 +182,9 @@ fn system_list(list: &str) -> Result<Vec<SystemKind>, BenchError> {
     kinds.map_err(|error| BenchError::Flag(error.to_string()))
 }
 
-/// `SONDE_BIN`, else the release binary in cargo's target directory.
+/// `SONDE_BIN`, else the binary cargo built beside this benchmark.
 fn default_sonde_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("SONDE_BIN") {
-        return PathBuf::from(path);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    target.join("release").join("sonde")
+    std::env::var_os("SONDE_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sonde")), PathBuf::from)
 }
 
 // Unused where the integration tests include this file as a module.

@@ -18,9 +18,12 @@
 #   --replication-factor R  storage replicas of each series (default 3)
 #   --scrape-config F    the scrapers' prometheus.yml (default: cluster/local/scraper.yml,
 #                        which scrapes every node's /metrics)
-#   --binary B           the sonde binary (default: target/release/sonde)
+#   --binary B           the sonde binary (default: the newest of target/release/sonde
+#                        and target/<host>/release/sonde)
 #   --dead-after D       how long meta waits for a heartbeat (default 10s)
 #   --heartbeat D        heartbeat interval of every node (default 2s)
+#   --storage-flag F     one more flag for every storage node (repeatable), e.g.
+#                        --storage-flag=--storage.tsdb.out-of-order-time-window=1h
 #
 # Files in DIR: NAME.cmd (the node's command line), NAME.pid, NAME.log,
 # NAME/ (its data), ports (NAME PORT lines).
@@ -38,9 +41,15 @@ storage=3
 replication=3
 scrape_config="$here/local/scraper.yml"
 binary="$root/target/release/sonde"
+# A static build (`--target <host>`, as .ci/run and deploy/build-image.sh make
+# it) lands under target/<host>/; take it when it is the newer one.
+for candidate in "$root"/target/*/release/sonde; do
+  [ -x "$candidate" ] && { [ ! -x "$binary" ] || [ "$candidate" -nt "$binary" ]; } && binary="$candidate"
+done
 dead_after=10s
 heartbeat=2s
 name=""
+storage_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
@@ -52,6 +61,8 @@ while [ $# -gt 0 ]; do
     --binary) binary="$2"; shift 2 ;;
     --dead-after) dead_after="$2"; shift 2 ;;
     --heartbeat) heartbeat="$2"; shift 2 ;;
+    --storage-flag) storage_flags+=("$2"); shift 2 ;;
+    --storage-flag=*) storage_flags+=("${1#--storage-flag=}"); shift ;;
     -*) echo "launch.sh: unknown option $1" >&2; exit 2 ;;
     *) name="$1"; shift ;;
   esac
@@ -102,7 +113,7 @@ up() {
   for k in $(seq 1 "$storage"); do
     write_cmd "storage-$k" "$binary" storage --grpc.listen-address "127.0.0.1:$((base + 40 + k))" \
       --web.listen-address "127.0.0.1:$((base + 50 + k))" --storage.tsdb.path "storage-$k" \
-      --meta.addresses "$(meta_addresses)" --cluster.heartbeat-interval "$heartbeat"
+      --meta.addresses "$(meta_addresses)" --cluster.heartbeat-interval "$heartbeat" ${storage_flags[@]+"${storage_flags[@]}"}
     echo "storage-$k $((base + 50 + k))" >> "$dir/ports"
   done
   write_cmd query "$binary" query --web.listen-address "127.0.0.1:$((base + 20))" \

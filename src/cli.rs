@@ -34,6 +34,26 @@ pub enum Command {
     /// Check files the way promtool does.
     #[command(subcommand)]
     Check(CheckCommand),
+    /// Send data to a remote write endpoint, like `promtool push`.
+    #[command(subcommand)]
+    Push(PushCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PushCommand {
+    /// Push metrics in the Prometheus text format (files, or standard input)
+    /// as one remote write request (like `promtool push metrics`).
+    Metrics {
+        /// The remote write URL, e.g. http://localhost:9091/api/v1/write.
+        url: String,
+        files: Vec<PathBuf>,
+        /// A label to add to every series (name=value); repeatable.
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// How long the request may take.
+        #[arg(long, default_value = "30s")]
+        timeout: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +79,19 @@ pub enum CheckCommand {
         /// Make lint errors exit with status 3.
         #[arg(long = "lint-fatal")]
         lint_fatal: bool,
+    },
+    /// Check that a node's HTTP server is healthy (like `promtool check
+    /// healthy`); the container images' health check.
+    Healthy {
+        /// The node's base URL.
+        #[arg(long, default_value = "http://localhost:9090")]
+        url: String,
+    },
+    /// Check that a node is ready to serve (like `promtool check ready`).
+    Ready {
+        /// The node's base URL.
+        #[arg(long, default_value = "http://localhost:9090")]
+        url: String,
     },
 }
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sonde::cli::{CheckCommand, Cli, Command};
+use sonde::cli::{CheckCommand, Cli, Command, PushCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,6 +19,11 @@ fn main() -> ExitCode {
         Command::Check(CheckCommand::Rules { files, lint, lint_fatal }) => {
             sonde::roles::check::rules(&files, &lint, lint_fatal)
         }
+        Command::Check(CheckCommand::Healthy { url }) => sonde::roles::check::endpoint(&url, "/-/healthy", "Healthy"),
+        Command::Push(PushCommand::Metrics { url, files, labels, timeout }) => {
+            sonde::roles::push::metrics(&url, &files, &labels, &timeout)
+        }
+        Command::Check(CheckCommand::Ready { url }) => sonde::roles::check::endpoint(&url, "/-/ready", "Ready"),
     }
 }
 

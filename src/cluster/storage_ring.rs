@@ -9,13 +9,13 @@
 //! series to replicas that never saw their older samples, and a later read
 //! could then look complete and miss them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::meta::Role;
+use crate::meta::{NodeState, Role};
 use crate::ring::{DEFAULT_TOKENS_PER_NODE, TokenRing};
 
 use super::member::Membership;
@@ -25,6 +25,9 @@ pub struct StorageRing {
     pub ring: TokenRing,
     pub addresses: HashMap<u64, String>,
     zones: HashMap<u64, String>,
+    /// Nodes the meta group declared dead (missed heartbeats): readers do
+    /// not wait for them.
+    dead: HashSet<u64>,
 }
 
 impl StorageRing {
@@ -34,7 +37,12 @@ impl StorageRing {
             ring: TokenRing::new(nodes.iter().map(|n| n.id), DEFAULT_TOKENS_PER_NODE),
             addresses: nodes.iter().map(|n| (n.id, n.address.clone())).collect(),
             zones: nodes.iter().filter_map(|n| Some((n.id, n.zone.clone()?))).collect(),
+            dead: nodes.iter().filter(|n| n.state == NodeState::Dead).map(|n| n.id).collect(),
         }
+    }
+
+    pub fn is_dead(&self, node: u64) -> bool {
+        self.dead.contains(&node)
     }
 
     /// Replicas a write needs.

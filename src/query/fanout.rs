@@ -4,14 +4,16 @@
 //! token range of the ring, a read quorum of its replicas answered (R =
 //! RF-W+1: 2 of 3), because a write was acknowledged by W of them and R+W >
 //! RF. Otherwise the read fails as Unavailable, naming the nodes that did
-//! not answer: never a silently partial answer.
+//! not answer: never a silently partial answer. Nodes the meta group holds
+//! dead are not asked, and nodes slower than the quorum get a bounded grace.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use futures::future::join_all;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::chunk::Chunk;
@@ -36,6 +38,10 @@ impl Default for FanoutOptions {
     }
 }
 
+/// How long, at least, a read waits for the other storage nodes once every
+/// token range has a read quorum of answers.
+pub const STRAGGLER_GRACE: Duration = Duration::from_secs(1);
+
 pub struct FanoutQueryable {
     ring: RingCache,
     pool: Arc<StoragePool>,
@@ -47,23 +53,39 @@ impl FanoutQueryable {
         FanoutQueryable { ring, pool, options }
     }
 
-    /// Runs `call` against every storage node; the answers of those that
-    /// answered, or Unavailable when some token range has no replica among
-    /// them.
+    /// Runs `call` against every storage node the meta group does not
+    /// hold dead; the answers of those that answered, or Unavailable when
+    /// some token range has too few replicas among them. Once every range
+    /// has a read quorum, the others get as long again as that took (at
+    /// least [`STRAGGLER_GRACE`]) and are then given up on, so a hung or
+    /// partitioned node delays reads by seconds, not by the timeout.
     async fn ask_all<T, F, Fut>(&self, call: F) -> Result<Vec<T>, Error>
     where
         F: Fn(StorageClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<T, String>>,
     {
+        let started = Instant::now();
         let ring: Arc<StorageRing> = self.ring.get();
         if ring.ring.is_empty() {
             return Err(Error::Unavailable("no storage node is registered".to_string()));
         }
-        let asks = ring.ring.nodes().iter().map(|&node| {
+        let replication = self.options.replication_factor.min(ring.ring.nodes().len());
+        let needed = StorageRing::read_quorum(replication);
+        let sets = ring.ring.replica_sets(replication, |node| ring.zone(node));
+        let uncovered = |answered: &BTreeSet<u64>| {
+            sets.iter().filter(|set| set.iter().filter(|node| answered.contains(node)).count() < needed).count()
+        };
+        let mut failed = Vec::new();
+        let mut asks = FuturesUnordered::new();
+        for &node in ring.ring.nodes() {
             let address = ring.addresses.get(&node).cloned().unwrap_or_default();
+            if ring.is_dead(node) {
+                failed.push(format!("{address}: dead (no heartbeat)"));
+                continue;
+            }
             let client = self.pool.client(&address);
             let call = &call;
-            async move {
+            asks.push(async move {
                 let result = match client {
                     Ok(client) => match tokio::time::timeout(self.options.timeout, call(client)).await {
                         Ok(result) => result,
@@ -72,12 +94,20 @@ impl FanoutQueryable {
                     Err(e) => Err(e),
                 };
                 (node, address, result)
-            }
-        });
+            });
+        }
         let mut answers = Vec::new();
         let mut answered = BTreeSet::new();
-        let mut failed = Vec::new();
-        for (node, address, result) in join_all(asks).await {
+        let mut stragglers_until: Option<Instant> = None;
+        loop {
+            let next = match stragglers_until {
+                Some(until) => match tokio::time::timeout_at(until.into(), asks.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                None => asks.next().await,
+            };
+            let Some((node, address, result)) = next else { break };
             match result {
                 Ok(answer) => {
                     answered.insert(node);
@@ -85,23 +115,17 @@ impl FanoutQueryable {
                 }
                 Err(error) => failed.push(format!("{address}: {error}")),
             }
-        }
-        if !failed.is_empty() {
-            let replication = self.options.replication_factor.min(ring.ring.nodes().len());
-            let needed = StorageRing::read_quorum(replication);
-            let uncovered = ring
-                .ring
-                .replica_sets(replication, |node| ring.zone(node))
-                .into_iter()
-                .filter(|set| set.iter().filter(|node| answered.contains(node)).count() < needed)
-                .count();
-            if uncovered > 0 {
-                return Err(Error::Unavailable(format!(
-                    "the answer would be incomplete: {uncovered} token ranges have fewer than {needed} of {replication} \
-                     storage replicas that answered ({})",
-                    failed.join("; ")
-                )));
+            if stragglers_until.is_none() && !asks.is_empty() && uncovered(&answered) == 0 {
+                stragglers_until = Some(Instant::now() + started.elapsed().max(STRAGGLER_GRACE));
             }
+        }
+        let uncovered = uncovered(&answered);
+        if uncovered > 0 {
+            return Err(Error::Unavailable(format!(
+                "the answer would be incomplete: {uncovered} token ranges have fewer than {needed} of {replication} \
+                 storage replicas that answered ({})",
+                failed.join("; ")
+            )));
         }
         Ok(answers)
     }

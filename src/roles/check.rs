@@ -1,5 +1,5 @@
-//! `sonde check config FILE…`: promtool's checks and output, exit code 1 when
-//! any file fails.
+//! `sonde check …`: promtool's checks and output (config, rules, an
+//! Alertmanager config, a node's health), exit code 1 when a check fails.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,4 +37,35 @@ pub fn alertmanager_config(files: &[PathBuf]) -> ExitCode {
     print!("{}", outcome.stdout);
     eprint!("{}", outcome.stderr);
     ExitCode::from(outcome.exit_code as u8)
+}
+
+/// `sonde check healthy|ready --url URL`: GETs URL's `path` and exits 0 on a
+/// 200 answer, 1 otherwise, saying why (promtool's behaviour, so the same
+/// command serves as a container health check in an image with no shell).
+pub fn endpoint(url: &str, path: &str, state: &str) -> ExitCode {
+    let target = format!("{}{path}", url.trim_end_matches('/'));
+    match get_status(&target) {
+        Ok(200) => {
+            println!("Sonde server at {url} is {state}.");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("  FAILED: {target} answered HTTP {status}");
+            ExitCode::FAILURE
+        }
+        Err(reason) => {
+            eprintln!("  FAILED: {target}: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn get_status(url: &str) -> Result<u16, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let client =
+            reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+        let response = client.get(url).send().await.map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
+        Ok(response.status().as_u16())
+    })
 }

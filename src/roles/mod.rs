@@ -8,6 +8,7 @@ pub mod check;
 pub mod cluster;
 mod member;
 pub mod meta;
+pub mod push;
 pub mod query;
 pub mod scraper;
 pub mod storage;

@@ -28,6 +28,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn up(scrapers: usize, storage: usize, scrape_config: &str) -> Cluster {
+        Cluster::up_with(scrapers, storage, scrape_config, &[])
+    }
+
+    /// `up` with more launcher arguments (e.g. `--storage-flag=…`).
+    pub fn up_with(scrapers: usize, storage: usize, scrape_config: &str, launcher_args: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("scrape.yml");
         std::fs::write(&config, scrape_config).unwrap();
@@ -41,6 +46,7 @@ impl Cluster {
             .arg(&config)
             .args(["--binary", env!("CARGO_BIN_EXE_sonde")])
             .args(["--dead-after", &format!("{}s", DEAD_AFTER.as_secs()), "--heartbeat", HEARTBEAT])
+            .args(launcher_args)
             .status()
             .unwrap();
         assert!(status.success(), "launch.sh up failed; logs in {}", cluster.state().display());
@@ -111,7 +117,7 @@ impl Cluster {
         stdout
     }
 
-    fn meta_addresses(&self) -> Vec<String> {
+    pub fn meta_addresses(&self) -> Vec<String> {
         (1..=3).map(|index| format!("127.0.0.1:{}", self.base + index)).collect()
     }
 

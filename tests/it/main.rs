@@ -4,6 +4,7 @@ mod cluster;
 mod config;
 mod crash;
 mod exporter;
+mod faults;
 mod promql;
 mod query_api;
 mod remote_write;
