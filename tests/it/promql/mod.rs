@@ -6,13 +6,14 @@
 
 mod compare;
 mod notation;
+mod on_cluster;
 mod runner;
 mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use runner::Outcome;
+use runner::{Backend, Outcome};
 
 /// Failure messages shown per file.
 const FAILURES_SHOWN: usize = 3;
@@ -128,13 +129,13 @@ fn shorten(message: &str) -> String {
     }
 }
 
-async fn run_file(path: &Path) -> FileReport {
+async fn run_file(path: &Path, backend: &Backend) -> FileReport {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => return FileReport { name, outcomes: Vec::new(), notes: vec![format!("cannot read: {e}")] },
     };
-    let (outcomes, notes) = runner::run_script(&script::parse_script(&text)).await;
+    let (outcomes, notes) = runner::run_script(&script::parse_script(&text), backend).await;
     FileReport { name, outcomes, notes }
 }
 
@@ -181,7 +182,7 @@ fn promql_test_files() {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let files = test_files(&dir);
-    let reports: Vec<FileReport> = files.iter().map(|path| runtime.block_on(run_file(path))).collect();
+    let reports: Vec<FileReport> = files.iter().map(|path| runtime.block_on(run_file(path, &Backend::Local))).collect();
     for report in &reports {
         print!("{}", report.render());
     }
@@ -202,6 +203,36 @@ fn promql_test_files() {
     assert!(
         regressions.is_empty(),
         "{} regressions against the baseline:\n{}",
+        regressions.len(),
+        regressions.join("\n")
+    );
+}
+
+/// The same files through a loopback cluster (distributor → 5 storage
+/// nodes with RF 3 → fan-out reads): every eval of the baseline must pass
+/// there too.
+#[test]
+fn promql_test_files_against_the_cluster() {
+    let dir = testdata_dir();
+    if !dir.is_dir() && std::env::var_os("CI").is_none() {
+        eprintln!(
+            "SKIPPED: no PromQL test files at {dir:?}; they live in ../shared/promql-testdata beside the checkout"
+        );
+        return;
+    }
+    let cluster = on_cluster::start_cluster();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let (backend, _member) = runtime.block_on(on_cluster::backend(&cluster));
+    let started = std::time::Instant::now();
+    let reports: Vec<FileReport> =
+        test_files(&dir).iter().map(|path| runtime.block_on(run_file(path, &backend))).collect();
+    println!("cluster: {} in {:.1} s", summarize(&reports), started.elapsed().as_secs_f64());
+    let baseline_text = std::fs::read_to_string(baseline_path()).unwrap_or_default();
+    let baseline = parse_baseline(&baseline_text).unwrap_or_else(|e| panic!("{e}"));
+    let (regressions, _) = against_baseline(&baseline, &reports);
+    assert!(
+        regressions.is_empty(),
+        "{} evals of the baseline fail against the cluster:\n{}",
         regressions.len(),
         regressions.join("\n")
     );

@@ -2,9 +2,13 @@
 //! `test.exec`: `load` appends through the `Appender` seam into a fresh TSDB,
 //! `clear` opens another, and each `eval` runs its query (and, for instant
 //! queries, the same query as a range around the time, which must agree).
+//! The backend is either a TSDB in this process or a cluster's seams (the
+//! distributor and the fan-out queryable), where `clear` starts a new
+//! tenant.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sonde::promql::{Engine, EngineOptions, InstantSample, QueryResult, Value};
@@ -31,38 +35,60 @@ pub const NATIVE_HISTOGRAMS: &str = "native histograms";
 /// The skip reason for anything depending on `@st` start timestamps.
 pub const START_TIMESTAMPS: &str = "start timestamps (@st)";
 
+/// Where loads go and queries read.
+pub enum Backend {
+    /// A fresh TSDB in a temporary directory for every `clear`.
+    Local,
+    /// A cluster's write and read seams; every `clear` takes a new tenant.
+    Cluster { appender: Arc<dyn Appender>, queryable: Arc<dyn Queryable>, tenants: AtomicUsize },
+}
+
 /// A fresh storage and engine, and what has been loaded into it.
 struct Environment {
-    _dir: tempfile::TempDir,
-    storage: Arc<Storage>,
+    _dir: Option<tempfile::TempDir>,
+    appender: Arc<dyn Appender>,
     engine: Arc<Engine>,
+    tenant: String,
     /// Metric names with data that was not loaded, and why.
     unsupported: BTreeMap<String, &'static str>,
 }
 
 impl Environment {
-    fn open() -> Result<Environment, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let options = TsdbOptions { out_of_order_window_ms: i64::MAX / 4, ..TsdbOptions::default() };
-        let storage = Arc::new(Storage::open(dir.path(), options).map_err(|e| format!("cannot open storage: {e}"))?);
+    fn open(backend: &Backend) -> Result<Environment, String> {
         let engine_options = EngineOptions { max_samples: MAX_SAMPLES, ..EngineOptions::default() };
-        let queryable: Arc<dyn Queryable> = storage.clone();
-        let engine = Arc::new(Engine::new(queryable, engine_options));
-        Ok(Environment { _dir: dir, storage, engine, unsupported: BTreeMap::new() })
+        match backend {
+            Backend::Local => {
+                let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+                let options = TsdbOptions { out_of_order_window_ms: i64::MAX / 4, ..TsdbOptions::default() };
+                let storage =
+                    Arc::new(Storage::open(dir.path(), options).map_err(|e| format!("cannot open storage: {e}"))?);
+                let queryable: Arc<dyn Queryable> = storage.clone();
+                let engine = Arc::new(Engine::new(queryable, engine_options));
+                let appender: Arc<dyn Appender> = storage;
+                let tenant = DEFAULT_TENANT.to_string();
+                Ok(Environment { _dir: Some(dir), appender, engine, tenant, unsupported: BTreeMap::new() })
+            }
+            Backend::Cluster { appender, queryable, tenants } => {
+                let tenant = format!("promql-{}", tenants.fetch_add(1, Ordering::Relaxed));
+                let engine = Arc::new(Engine::new(queryable.clone(), engine_options));
+                let appender = appender.clone();
+                Ok(Environment { _dir: None, appender, engine, tenant, unsupported: BTreeMap::new() })
+            }
+        }
     }
 }
 
 /// Runs a file's commands; returns each eval's line and outcome, and notes
 /// on commands that are not evals (failed loads, skipped blocks).
-pub async fn run_script(commands: &[Command]) -> (Vec<(usize, Outcome)>, Vec<String>) {
+pub async fn run_script(commands: &[Command], backend: &Backend) -> (Vec<(usize, Outcome)>, Vec<String>) {
     let (mut outcomes, mut notes) = (Vec::new(), Vec::new());
-    let mut environment = match Environment::open() {
+    let mut environment = match Environment::open(backend) {
         Ok(environment) => environment,
         Err(e) => return (outcomes, vec![e]),
     };
     for command in commands {
         match command {
-            Command::Clear { line } => match Environment::open() {
+            Command::Clear { line } => match Environment::open(backend) {
                 Ok(fresh) => environment = fresh,
                 Err(e) => notes.push(format!("line {line}: {e}")),
             },
@@ -104,7 +130,7 @@ async fn run_load(environment: &mut Environment, load: &Load) -> Result<(), Stri
         let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         batch.push_series(&borrowed, samples);
     }
-    let outcome = environment.storage.append(DEFAULT_TENANT, &batch).await.map_err(|e| e.to_string())?;
+    let outcome = environment.appender.append(&environment.tenant, &batch).await.map_err(|e| e.to_string())?;
     match outcome.first_rejection {
         Some(reason) => Err(format!("{} samples rejected, first: {reason}", outcome.samples_rejected)),
         None => Ok(()),
@@ -214,12 +240,12 @@ async fn check_range_mode(
 /// Runs a query in its own task, so that an engine panic fails one eval
 /// instead of the whole run, and under a deadline.
 async fn query(environment: &Environment, kind: EvalKind, expr: &str) -> Result<QueryResult, String> {
-    let (engine, expr) = (environment.engine.clone(), expr.to_string());
+    let (engine, expr, tenant) = (environment.engine.clone(), expr.to_string(), environment.tenant.clone());
     let task = tokio::spawn(async move {
         match kind {
-            EvalKind::Instant { at_ms } => engine.instant(DEFAULT_TENANT, &expr, at_ms).await,
+            EvalKind::Instant { at_ms } => engine.instant(&tenant, &expr, at_ms).await,
             EvalKind::Range { start_ms, end_ms, step_ms } => {
-                engine.range(DEFAULT_TENANT, &expr, start_ms, end_ms, step_ms).await
+                engine.range(&tenant, &expr, start_ms, end_ms, step_ms).await
             }
         }
     });

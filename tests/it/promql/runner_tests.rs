@@ -6,7 +6,7 @@ use crate::promql::script::parse_script;
 
 fn run(input: &str) -> (Vec<(usize, Outcome)>, Vec<String>) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    runtime.block_on(run_script(&parse_script(input)))
+    runtime.block_on(run_script(&parse_script(input), &Backend::Local))
 }
 
 #[test]
