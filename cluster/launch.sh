@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a Sonde cluster on loopback without Docker: 3 meta voters, S storage
-# nodes, N scrapers (also the remote-write entry points) and one query node.
+# nodes, N scrapers (also the remote-write entry points), one query node and
+# R rulers (none by default).
 # The integration tests use it too.
 #
 #   cluster/launch.sh up    [options]      start every node, wait until ready
@@ -11,8 +12,8 @@
 # Options of `up`:
 #   --dir DIR            state: each node's data, log, pid and command (default .cluster)
 #   --base-port P        ports: meta-i gRPC P+i, meta-i HTTP P+10+i, query P+20,
-#                        scraper-j P+30+j, storage-k gRPC P+40+k and HTTP P+50+k
-#                        (default 19000)
+#                        ruler-r P+20+r, scraper-j P+30+j, storage-k gRPC P+40+k
+#                        and HTTP P+50+k (default 19000)
 #   --scrapers N         number of scrapers, at most 9 (default 2)
 #   --storage N          number of storage nodes, at most 9 (default 3)
 #   --replication-factor R  storage replicas of each series (default 3)
@@ -22,6 +23,10 @@
 #                        and target/<host>/release/sonde)
 #   --dead-after D       how long meta waits for a heartbeat (default 10s)
 #   --heartbeat D        heartbeat interval of every node (default 2s)
+#   --rulers N           number of rulers, at most 9 (default 0)
+#   --rule-config F      the rulers' prometheus.yml (rule_files, alerting); relative
+#                        paths in it resolve in DIR, where it is copied
+#   --ruler-flag F       one more flag for every ruler (repeatable)
 #   --storage-flag F     one more flag for every storage node (repeatable), e.g.
 #                        --storage-flag=--storage.tsdb.out-of-order-time-window=1h
 #
@@ -50,6 +55,9 @@ dead_after=10s
 heartbeat=2s
 name=""
 storage_flags=()
+rulers=0
+rule_config=""
+ruler_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
@@ -61,6 +69,10 @@ while [ $# -gt 0 ]; do
     --binary) binary="$2"; shift 2 ;;
     --dead-after) dead_after="$2"; shift 2 ;;
     --heartbeat) heartbeat="$2"; shift 2 ;;
+    --rulers) rulers="$2"; shift 2 ;;
+    --rule-config) rule_config="$2"; shift 2 ;;
+    --ruler-flag) ruler_flags+=("$2"); shift 2 ;;
+    --ruler-flag=*) ruler_flags+=("${1#--ruler-flag=}"); shift ;;
     --storage-flag) storage_flags+=("$2"); shift 2 ;;
     --storage-flag=*) storage_flags+=("${1#--storage-flag=}"); shift ;;
     -*) echo "launch.sh: unknown option $1" >&2; exit 2 ;;
@@ -120,6 +132,17 @@ up() {
     --meta.addresses "$(meta_addresses)" --cluster.heartbeat-interval "$heartbeat" \
     --distributor.replication-factor "$replication"
   echo "query $((base + 20))" >> "$dir/ports"
+  if [ "$rulers" -gt 0 ]; then
+    [ -n "$rule_config" ] || { echo "launch.sh: --rulers needs --rule-config" >&2; exit 2; }
+    cp "$rule_config" "$dir/ruler.yml"
+  fi
+  for r in $(seq 1 "$rulers"); do
+    write_cmd "ruler-$r" "$binary" ruler --web.listen-address "127.0.0.1:$((base + 20 + r))" \
+      --config.file "$dir/ruler.yml" --meta.addresses "$(meta_addresses)" \
+      --distributor.replication-factor "$replication" --cluster.heartbeat-interval "$heartbeat" \
+      ${ruler_flags[@]+"${ruler_flags[@]}"}
+    echo "ruler-$r $((base + 20 + r))" >> "$dir/ports"
+  done
   for j in $(seq 1 "$scrapers"); do
     write_cmd "scraper-$j" "$binary" scraper --web.listen-address "127.0.0.1:$((base + 30 + j))" \
       --config.file "$dir/scraper.yml" --meta.addresses "$(meta_addresses)" \
@@ -133,7 +156,8 @@ up() {
     awk '{printf "%s\"127.0.0.1:%s\"", (NR > 1 ? ", " : ""), $2}' "$dir/ports"
     echo '], "labels": {"cluster": "local"}}]'
   } > "$dir/nodes.json"
-  for node in meta-1 meta-2 meta-3 $(seq -f 'storage-%g' 1 "$storage") query $(seq -f 'scraper-%g' 1 "$scrapers"); do
+  for node in meta-1 meta-2 meta-3 $(seq -f 'storage-%g' 1 "$storage") query $(seq -f 'ruler-%g' 1 "$rulers") \
+    $(seq -f 'scraper-%g' 1 "$scrapers"); do
     start_node "$node"
   done
   while read -r node port; do

@@ -24,7 +24,8 @@ done
 
 if [ -z "$binary" ]; then
   target="$(rustc -vV | sed -n 's/^host: //p')"
-  (cd "$root" && CARGO_TARGET_"$(echo "$target" | tr 'a-z-' 'A-Z_')"_RUSTFLAGS="-C target-feature=+crt-static" \
+  flags_variable="CARGO_TARGET_$(echo "$target" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
+  (cd "$root" && env "$flags_variable=-C target-feature=+crt-static" \
     cargo build --release --bin sonde --target "$target")
   binary="${CARGO_TARGET_DIR:-$root/target}/$target/release/sonde"
 fi

@@ -28,6 +28,10 @@ pub enum Command {
     /// A cluster query node: PromQL and the Prometheus HTTP API over every
     /// storage node.
     Query(QueryArgs),
+    /// A cluster ruler: evaluates the rule groups the ruler ring gives it
+    /// over every storage node, writes their results through the
+    /// distributor and sends alerts to the Alertmanagers.
+    Ruler(RulerArgs),
     /// Inspect and change the cluster.
     #[command(subcommand)]
     Cluster(ClusterCommand),
@@ -129,26 +133,8 @@ pub struct AllArgs {
     #[arg(long = "scrape.discovery-reload-interval", default_value = "5s")]
     pub discovery_reload_interval: String,
 
-    /// The URL under which Sonde is reachable, for links in alerts
-    /// (default: http://<hostname>:<port>).
-    #[arg(long = "web.external-url")]
-    pub external_url: Option<String>,
-
-    /// How far back `ALERTS_FOR_STATE` is read to restore alerts' `for` state after a start.
-    #[arg(long = "rules.alert.for-outage-tolerance", default_value = "1h")]
-    pub for_outage_tolerance: String,
-
-    /// The least time an alert with `for` stays pending after its state is restored.
-    #[arg(long = "rules.alert.for-grace-period", default_value = "10m")]
-    pub for_grace_period: String,
-
-    /// How often a firing alert is re-sent to the Alertmanagers.
-    #[arg(long = "rules.alert.resend-delay", default_value = "1m")]
-    pub resend_delay: String,
-
-    /// Alerts waiting to be sent, at most; the oldest are dropped beyond it.
-    #[arg(long = "alertmanager.notification-queue-capacity", default_value = "10000")]
-    pub notification_queue_capacity: usize,
+    #[command(flatten)]
+    pub alerting: AlertingArgs,
 
     /// Log level: debug, info, warn, error.
     #[arg(long = "log.level", default_value = "info")]
@@ -171,15 +157,84 @@ impl AllArgs {
             ("web.enable-admin-api", self.enable_admin_api.to_string()),
             ("web.enable-remote-write-receiver", "true".to_string()),
             ("scrape.discovery-reload-interval", self.discovery_reload_interval.clone()),
-            ("web.external-url", self.external_url.clone().unwrap_or_default()),
-            ("rules.alert.for-outage-tolerance", self.for_outage_tolerance.clone()),
-            ("rules.alert.for-grace-period", self.for_grace_period.clone()),
-            ("rules.alert.resend-delay", self.resend_delay.clone()),
-            ("alertmanager.notification-queue-capacity", self.notification_queue_capacity.to_string()),
+            ("web.external-url", self.alerting.external_url.clone().unwrap_or_default()),
+            ("rules.alert.for-outage-tolerance", self.alerting.for_outage_tolerance.clone()),
+            ("rules.alert.for-grace-period", self.alerting.for_grace_period.clone()),
+            ("rules.alert.resend-delay", self.alerting.resend_delay.clone()),
+            ("alertmanager.notification-queue-capacity", self.alerting.notification_queue_capacity.to_string()),
             ("log.level", self.log_level.clone()),
         ];
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
+}
+
+/// The ruler's and notifier's flags, under Prometheus' names (`sonde all`,
+/// `sonde ruler`).
+#[derive(Args, Debug, Clone)]
+pub struct AlertingArgs {
+    /// The URL under which Sonde is reachable, for links in alerts
+    /// (default: http://<hostname>:<port>).
+    #[arg(long = "web.external-url")]
+    pub external_url: Option<String>,
+
+    /// How far back `ALERTS_FOR_STATE` is read to restore alerts' `for` state after a start.
+    #[arg(long = "rules.alert.for-outage-tolerance", default_value = "1h")]
+    pub for_outage_tolerance: String,
+
+    /// The least time an alert with `for` stays pending after its state is restored.
+    #[arg(long = "rules.alert.for-grace-period", default_value = "10m")]
+    pub for_grace_period: String,
+
+    /// How often a firing alert is re-sent to the Alertmanagers.
+    #[arg(long = "rules.alert.resend-delay", default_value = "1m")]
+    pub resend_delay: String,
+
+    /// Alerts waiting to be sent, at most; the oldest are dropped beyond it.
+    #[arg(long = "alertmanager.notification-queue-capacity", default_value = "10000")]
+    pub notification_queue_capacity: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RulerArgs {
+    /// The Prometheus configuration file: `rule_files`, `alerting`, and the
+    /// global evaluation interval and external labels.
+    #[arg(long = "config.file", visible_alias = "config", default_value = "prometheus.yml")]
+    pub config_file: PathBuf,
+
+    /// Address of the HTTP endpoints: rules, alerts, /metrics, health.
+    #[arg(long = "web.listen-address", visible_alias = "listen", default_value = "0.0.0.0:9099")]
+    pub listen_address: String,
+
+    /// The meta nodes' gRPC addresses, comma-separated.
+    #[arg(long = "meta.addresses", value_delimiter = ',', required = true)]
+    pub meta_addresses: Vec<String>,
+
+    /// Storage replicas of every series the rules write; a write needs a
+    /// majority of them.
+    #[arg(long = "distributor.replication-factor", default_value = "3")]
+    pub replication_factor: usize,
+
+    /// How long a rule's query may run.
+    #[arg(long = "query.timeout", default_value = "2m")]
+    pub query_timeout: String,
+
+    #[command(flatten)]
+    pub alerting: AlertingArgs,
+
+    /// How often discovered Alertmanager changes are applied, at most.
+    #[arg(long = "scrape.discovery-reload-interval", default_value = "5s")]
+    pub discovery_reload_interval: String,
+
+    #[command(flatten)]
+    pub member: MemberArgs,
+
+    /// Enable /-/reload and /-/quit.
+    #[arg(long = "web.enable-lifecycle")]
+    pub enable_lifecycle: bool,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
 }
 
 /// Flags every cluster node shares: how to reach meta and how to be reached.

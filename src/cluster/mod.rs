@@ -13,4 +13,4 @@ pub mod storage_ring;
 pub use client::MetaClient;
 pub use error::ClusterError;
 pub use member::{Member, MemberOptions, Membership};
-pub use shard::follow_scraper_ring;
+pub use shard::{follow_ruler_ring, follow_scraper_ring};

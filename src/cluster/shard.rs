@@ -1,14 +1,16 @@
-//! The scraper's share of the targets: every scraper discovers and relabels
-//! all targets and scrapes those the scraper ring (Active scrapers) gives
-//! it. A membership change re-splits the targets at once; a frozen
-//! membership keeps the last split.
+//! A node's share of the work. Every scraper discovers and relabels all
+//! targets and scrapes those the scraper ring (Active scrapers) gives it;
+//! every ruler loads all rule files and runs the groups the ruler ring
+//! gives it. A membership change re-splits at once; a frozen membership
+//! keeps the last split.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::meta::Role;
-use crate::ring::{DEFAULT_TOKENS_PER_NODE, TokenRing};
-use crate::scrape::{ScrapeManager, Shard};
+use crate::ring::{DEFAULT_TOKENS_PER_NODE, Shard, TokenRing};
+use crate::rules::RuleManager;
+use crate::scrape::ScrapeManager;
 
 use super::member::Member;
 use super::metrics::CLUSTER_METRICS;
@@ -43,4 +45,26 @@ async fn publish_count(member: &Member, scrape: &ScrapeManager) {
     let count = scrape.active_count().await as u64;
     member.set_owned_targets(count);
     CLUSTER_METRICS.owned_targets.set(count as i64);
+}
+
+/// Runs for the life of a ruler: the rule groups are re-split whenever the
+/// ruler ring (Active rulers) changes; a frozen membership keeps the split.
+pub async fn follow_ruler_ring(member: Arc<Member>, rules: Arc<RuleManager>) {
+    let mut view = member.subscribe();
+    let mut current: Option<TokenRing> = None;
+    loop {
+        let ring = {
+            let membership = view.borrow_and_update();
+            TokenRing::new(membership.active(Role::Ruler).map(|node| node.id), DEFAULT_TOKENS_PER_NODE)
+        };
+        if current.as_ref() != Some(&ring) {
+            tracing::info!(rulers = ?ring.nodes(), "ruler ring changed; re-splitting rule groups");
+            rules.reshard(Shard::Ring { ring: Arc::new(ring.clone()), me: member.id() }).await;
+            member.set_owned_targets(rules.groups().len() as u64);
+            current = Some(ring);
+        }
+        if view.changed().await.is_err() {
+            return;
+        }
+    }
 }

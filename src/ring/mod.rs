@@ -9,6 +9,10 @@
 //! about 1/N of the keys and shares stay within a few percent. The storage
 //! ring (replicas on distinct nodes) will be built on the same type.
 
+mod shard;
+
+pub use shard::Shard;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Enough tokens that shares of a few nodes stay within about ±10%.

@@ -7,11 +7,13 @@ use anyhow::{Context, Result, anyhow};
 use parking_lot::RwLock;
 
 use crate::api::{self, ApiState, Lifecycle, NodeInfo};
-use crate::cli::{AllArgs, TsdbArgs};
+use crate::cli::{AlertingArgs, AllArgs, TsdbArgs};
 use crate::config::{ByteSize, Config, Duration};
 use crate::discovery::DiscoveryManager;
 use crate::notifier::Notifier;
-use crate::rules::{GroupDefaults, RuleContext, RuleManager, RuleOptions};
+use crate::rules::{RuleContext, RuleManager, RuleOptions};
+
+use super::alerting::{Alerting, record_reload, reload_on_sighup};
 use crate::scrape::ScrapeManager;
 use crate::tsdb::{Storage, TsdbOptions};
 use crate::{ingest, telemetry};
@@ -105,7 +107,8 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     let scrape = Arc::new(ScrapeManager::new(storage.clone(), offset_seed(&config)));
     let discovery = Arc::new(DiscoveryManager::new(throttle));
     let engine = Arc::new(crate::promql::Engine::new(storage.clone(), crate::promql::EngineOptions::default()));
-    let notifier = Notifier::new(args.notification_queue_capacity, &format!("Sonde/{}", env!("CARGO_PKG_VERSION")));
+    let notifier =
+        Notifier::new(args.alerting.notification_queue_capacity, &format!("Sonde/{}", env!("CARGO_PKG_VERSION")));
     tokio::spawn(notifier.clone().run());
     let rules = Arc::new(RuleManager::new(Arc::new(RuleContext {
         engine: engine.clone(),
@@ -113,8 +116,8 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         appender: storage.clone(),
         notifier: Some(notifier.clone()),
         tenant: crate::series::DEFAULT_TENANT.to_string(),
-        external_url: external_url(&args),
-        options: rule_options(&args)?,
+        external_url: external_url(&args.alerting, &args.listen_address),
+        options: rule_options(&args.alerting)?,
         external_labels: Default::default(),
     })));
     let reloader = Arc::new(Reloader {
@@ -122,14 +125,15 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         info: info.clone(),
         scrape: scrape.clone(),
         discovery,
-        rules: rules.clone(),
-        notifier: notifier.clone(),
-        alertmanager_discovery: Arc::new(DiscoveryManager::new(throttle)),
+        alerting: Alerting::new(rules.clone(), notifier.clone(), throttle),
     });
     reloader.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
-    tokio::spawn(feed_alertmanagers(reloader.clone()));
     tokio::spawn(feed_targets(reloader.clone()));
-    tokio::spawn(reload_on_sighup(reloader.clone()));
+    let on_hangup = reloader.clone();
+    tokio::spawn(reload_on_sighup(move || {
+        let reloader = on_hangup.clone();
+        async move { reloader.reload().await }
+    }));
     let lifecycle = args.enable_lifecycle.then(|| {
         let reloader = reloader.clone();
         Arc::new(Lifecycle {
@@ -162,8 +166,7 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
     tracing::info!("shutting down; syncing the WAL");
     reloader.discovery.stop();
-    reloader.alertmanager_discovery.stop();
-    rules.stop().await;
+    reloader.alerting.stop().await;
     scrape.shutdown().await;
     tokio::task::spawn_blocking(move || storage.sync()).await??;
     Ok(())
@@ -192,17 +195,17 @@ pub(crate) fn offset_seed(config: &Config) -> u64 {
 }
 
 /// `--web.external-url`, or Prometheus' default `http://<hostname>:<port>`.
-fn external_url(args: &AllArgs) -> String {
+pub(crate) fn external_url(args: &AlertingArgs, listen_address: &str) -> String {
     if let Some(url) = &args.external_url {
         return url.trim_end_matches('/').to_string();
     }
-    let port = args.listen_address.rsplit_once(':').map_or("9090", |(_, port)| port);
+    let port = listen_address.rsplit_once(':').map_or("9090", |(_, port)| port);
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
     let host = if host.is_empty() { "localhost".to_string() } else { host };
     format!("http://{host}:{port}")
 }
 
-fn rule_options(args: &AllArgs) -> Result<RuleOptions> {
+pub(crate) fn rule_options(args: &AlertingArgs) -> Result<RuleOptions> {
     Ok(RuleOptions {
         resend_delay_ms: parse_duration("rules.alert.resend-delay", &args.resend_delay)?,
         for_outage_tolerance_ms: parse_duration("rules.alert.for-outage-tolerance", &args.for_outage_tolerance)?,
@@ -216,9 +219,7 @@ struct Reloader {
     info: Arc<NodeInfo>,
     scrape: Arc<ScrapeManager>,
     discovery: Arc<DiscoveryManager>,
-    rules: Arc<RuleManager>,
-    notifier: Arc<Notifier>,
-    alertmanager_discovery: Arc<DiscoveryManager>,
+    alerting: Arc<Alerting>,
 }
 
 impl Reloader {
@@ -228,46 +229,17 @@ impl Reloader {
             Ok((config, text)) => self.apply(&config).await.map(|()| text),
             Err(e) => Err(format!("{e:#}")),
         };
-        *self.info.last_reload.write() = (result.is_ok(), api::time::now_millis());
-        match result {
-            Ok(text) => {
-                *self.info.config_text.write() = text;
-                tracing::info!("configuration reloaded");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "configuration reload failed; the previous configuration stays");
-                Err(e)
-            }
-        }
+        record_reload(&self.info, result)
     }
 
     async fn apply(&self, config: &Config) -> Result<(), String> {
         let jobs = config.all_scrape_configs().map_err(|e| e.to_string())?;
         let discovery: Vec<_> = jobs.iter().map(|job| (job.job_name.clone(), job.discovery.clone())).collect();
         DiscoveryManager::check(&discovery)?;
-        let alertmanagers: Vec<_> = config
-            .alerting
-            .alertmanagers
-            .iter()
-            .enumerate()
-            .map(|(index, am)| (Notifier::set_key(index), am.discovery.clone()))
-            .collect();
-        DiscoveryManager::check(&alertmanagers)?;
-        let rule_files = expand_rule_files(config)?;
-        let defaults = GroupDefaults {
-            interval_ms: config.global.evaluation_interval.milliseconds() as i64,
-            query_offset_ms: config.global.rule_query_offset.milliseconds() as i64,
-        };
-        RuleManager::check(&rule_files, defaults)?;
-        let external_labels: std::collections::BTreeMap<String, String> =
-            config.global.external_labels.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        self.notifier.apply(&config.alerting, external_labels.clone(), config.global.validation_scheme())?;
-        *self.rules.context().external_labels.write() = external_labels;
+        let alerting = Alerting::check(config)?;
         self.scrape.apply(jobs).await.map_err(|e| e.to_string())?;
         self.discovery.apply(discovery)?;
-        self.alertmanager_discovery.apply(alertmanagers)?;
-        self.rules.update(&rule_files, defaults).await
+        self.alerting.apply(config, alerting).await
     }
 }
 
@@ -277,40 +249,6 @@ async fn feed_targets(reloader: Arc<Reloader>) {
         for (job, groups) in reloader.discovery.next_updates().await {
             reloader.scrape.sync(&job, groups).await;
         }
-    }
-}
-
-/// Hands discovered Alertmanagers to the notifier.
-async fn feed_alertmanagers(reloader: Arc<Reloader>) {
-    loop {
-        for (key, groups) in reloader.alertmanager_discovery.next_updates().await {
-            reloader.notifier.sync(&key, &groups);
-        }
-    }
-}
-
-/// The files the `rule_files` globs match now.
-fn expand_rule_files(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
-    let mut files = Vec::new();
-    for pattern in &config.rule_files {
-        let matched = crate::config::expand_glob(pattern).map_err(|e| format!("rule_files: {e}"))?;
-        files.extend(matched);
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-async fn reload_on_sighup(reloader: Arc<Reloader>) {
-    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        Ok(signal) => signal,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP");
-            return;
-        }
-    };
-    while hangup.recv().await.is_some() {
-        let _ = reloader.reload().await;
     }
 }
 

@@ -3,6 +3,7 @@
 //! cluster roles; `check` and
 //! `cluster` are command-line tools.
 
+mod alerting;
 pub mod all;
 pub mod check;
 pub mod cluster;
@@ -10,5 +11,6 @@ mod member;
 pub mod meta;
 pub mod push;
 pub mod query;
+pub mod ruler;
 pub mod scraper;
 pub mod storage;

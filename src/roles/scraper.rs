@@ -22,6 +22,7 @@ use crate::series::Appender;
 use crate::storage::StoragePool;
 use crate::telemetry;
 
+use super::alerting::{record_reload, reload_on_sighup};
 use super::all::{load_config_file, offset_seed, shutdown_signal};
 use super::member::{duration, member, status_source};
 
@@ -56,18 +57,7 @@ impl Scraper {
             Ok((config, text)) => self.apply(&config).await.map(|()| text),
             Err(e) => Err(format!("{e:#}")),
         };
-        *self.info.last_reload.write() = (result.is_ok(), api::time::now_millis());
-        match result {
-            Ok(text) => {
-                *self.info.config_text.write() = text;
-                tracing::info!("configuration reloaded");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "configuration reload failed; the previous configuration stays");
-                Err(e)
-            }
-        }
+        record_reload(&self.info, result)
     }
 }
 
@@ -110,7 +100,11 @@ async fn serve(args: ScraperArgs) -> Result<()> {
     });
     scraper.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
     tokio::spawn(feed_targets(scraper.clone()));
-    tokio::spawn(reload_on_sighup(scraper.clone()));
+    let on_hangup = scraper.clone();
+    tokio::spawn(reload_on_sighup(move || {
+        let scraper = on_hangup.clone();
+        async move { scraper.reload().await }
+    }));
     member.start();
     let ring_follower = tokio::spawn(follow_scraper_ring(member.clone(), scrape.clone()));
 
@@ -154,16 +148,6 @@ async fn feed_targets(scraper: Arc<Scraper>) {
         for (job, groups) in scraper.discovery.next_updates().await {
             scraper.scrape.sync(&job, groups).await;
         }
-    }
-}
-
-async fn reload_on_sighup(scraper: Arc<Scraper>) {
-    let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP");
-        return;
-    };
-    while hangup.recv().await.is_some() {
-        let _ = scraper.reload().await;
     }
 }
 

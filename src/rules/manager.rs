@@ -2,6 +2,11 @@
 //! keeps unchanged groups running untouched, hands the alerts and written
 //! series of changed groups to their replacements, and marks the series of
 //! removed groups stale. A file that fails to load changes nothing.
+//!
+//! In a cluster each ruler runs the groups the ruler ring gives it (by a
+//! hash of file and group name): a ring change re-applies the files with the
+//! new share. A group a ruler takes over restores its alerts' `for` state
+//! from `ALERTS_FOR_STATE`, as after a restart.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +15,7 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use crate::api::time::now_millis;
+use crate::ring::Shard;
 
 use super::context::RuleContext;
 use super::group::Group;
@@ -37,6 +43,10 @@ pub struct RuleManager {
     /// Groups for the API, sorted by file and name.
     groups: parking_lot::RwLock<Vec<Arc<Group>>>,
     loaded_once: std::sync::atomic::AtomicBool,
+    /// Which groups this node runs.
+    shard: parking_lot::RwLock<Shard>,
+    /// The files and defaults of the last update, for a re-shard.
+    applied: parking_lot::Mutex<Option<(Vec<PathBuf>, GroupDefaults)>>,
 }
 
 /// Global defaults a group falls back to.
@@ -53,7 +63,33 @@ impl RuleManager {
             running: tokio::sync::Mutex::new(Vec::new()),
             groups: parking_lot::RwLock::new(Vec::new()),
             loaded_once: false.into(),
+            shard: parking_lot::RwLock::new(Shard::All),
+            applied: parking_lot::Mutex::new(None),
         }
+    }
+
+    /// A manager that runs no group until [`Self::reshard`] gives it some.
+    pub fn sharded(ctx: Arc<RuleContext>) -> Self {
+        let manager = RuleManager::new(ctx);
+        *manager.shard.write() = Shard::nothing();
+        manager
+    }
+
+    /// Runs the groups `shard` gives this node from now on. The files are
+    /// read again; if that fails, the running groups stay.
+    pub async fn reshard(&self, shard: Shard) {
+        *self.shard.write() = shard;
+        let applied = self.applied.lock().clone();
+        if let Some((files, defaults)) = applied {
+            if let Err(e) = self.update(&files, defaults).await {
+                tracing::error!(error = %e, "cannot re-read the rule files for the new ruler ring; the running groups stay");
+            }
+        }
+    }
+
+    /// The ring key of a group.
+    pub fn group_hash(key: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(key.as_bytes())
     }
 
     pub fn context(&self) -> &RuleContext {
@@ -71,9 +107,15 @@ impl RuleManager {
 
     /// Loads `files` and makes their groups the running ones.
     pub async fn update(&self, files: &[PathBuf], defaults: GroupDefaults) -> Result<(), String> {
-        let loaded = load_groups(files, defaults)?;
-        let first_load = !self.loaded_once.swap(true, std::sync::atomic::Ordering::AcqRel);
+        let mut loaded = load_groups(files, defaults)?;
+        // Under the lock, so that the last re-shard always wins.
         let mut running = self.running.lock().await;
+        let shard = self.shard.read().clone();
+        loaded.retain(|group| shard.owns(Self::group_hash(&group.key())));
+        *self.applied.lock() = Some((files.to_vec(), defaults));
+        let first_load = !self.loaded_once.swap(true, std::sync::atomic::Ordering::AcqRel);
+        // A group new to a ruler may have run on another one until now.
+        let restore_new = first_load || matches!(shard, Shard::Ring { .. });
         let mut kept = Vec::with_capacity(loaded.len());
         for group in loaded {
             let key = group.key();
@@ -86,7 +128,7 @@ impl RuleManager {
                     kept.push(self.start(group));
                 }
                 None => {
-                    if first_load {
+                    if restore_new {
                         mark_unrestored(&group);
                     }
                     kept.push(self.start(group));

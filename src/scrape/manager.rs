@@ -13,8 +13,8 @@ use crate::series::Appender;
 use super::error::ScrapeError;
 use super::metrics::SCRAPE_METRICS;
 use super::pool::{DroppedTarget, ScrapePool};
-use super::shard::Shard;
 use super::status::ActiveTarget;
+use crate::ring::Shard;
 
 pub struct ScrapeManager {
     appender: Arc<dyn Appender>,

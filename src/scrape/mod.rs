@@ -19,14 +19,13 @@ mod pool;
 mod report;
 mod scrape_loop;
 mod series_labels;
-mod shard;
 mod status;
 mod target;
 
+pub use crate::ring::Shard;
 pub use error::ScrapeError;
 pub use manager::{PoolTargets, ScrapeManager};
 pub use metrics::register as register_metrics;
 pub use pool::DroppedTarget;
-pub use shard::Shard;
 pub use status::{ActiveTarget, Health, Metadata, ScrapeStatus};
 pub use target::{Populated, Target, populate};

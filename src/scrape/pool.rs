@@ -21,9 +21,9 @@ use super::fetch::accept_header;
 use super::metrics::{PoolLabels, SCRAPE_METRICS};
 use super::scrape_loop::{Control, LoopSettings, ScrapeLoop};
 use super::series_labels::LabelRules;
-use super::shard::Shard;
 use super::status::ActiveTarget;
 use super::target::{Populated, Target, populate};
+use crate::ring::Shard;
 
 struct RunningLoop {
     target: Arc<ActiveTarget>,

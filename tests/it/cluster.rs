@@ -129,6 +129,10 @@ impl Cluster {
         format!("http://127.0.0.1:{}{path}", self.base + 20)
     }
 
+    pub fn ruler_url(&self, index: u16, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.base + 20 + index)
+    }
+
     pub fn scraper_url(&self, index: u16, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.base + 30 + index)
     }
