@@ -29,6 +29,7 @@ fn main() -> ExitCode {
 }
 
 fn exit(result: anyhow::Result<()>) -> ExitCode {
+    sonde::telemetry::trace::shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

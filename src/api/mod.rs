@@ -6,6 +6,7 @@ mod admin;
 mod ast;
 mod error;
 mod exemplars;
+pub mod http_metrics;
 mod lifecycle;
 mod params;
 mod query;
@@ -93,6 +94,7 @@ impl ApiState {
 
 /// Every route this module serves.
 pub fn router(state: ApiState) -> Router {
+    http_metrics::register();
     Router::new()
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
@@ -121,5 +123,6 @@ pub fn router(state: ApiState) -> Router {
         .route("/-/reload", post(lifecycle::reload).put(lifecycle::reload))
         .route("/-/quit", post(lifecycle::quit).put(lifecycle::quit))
         .route("/metrics", get(lifecycle::metrics))
+        .route_layer(axum::middleware::from_fn(http_metrics::track))
         .with_state(state)
 }

@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::{Semaphore, mpsc};
+use tracing::Instrument;
 
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::{AppendBatch, AppendOutcome, Appender, Error};
 use crate::storage::StoragePool;
 use crate::storage::convert::encode_write_request;
 use crate::storage::proto::{PushRequest, PushResponse};
+use crate::telemetry::trace;
 
 use super::metrics::DISTRIBUTOR_METRICS;
 
@@ -89,7 +91,7 @@ async fn push(
     let mut backoff = RETRY_FIRST;
     loop {
         let mut client = pool.client(address)?;
-        let mut call = tonic::Request::new(request.clone());
+        let mut call = trace::request(request.clone(), &tracing::Span::current());
         call.set_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
         let error = match client.push(call).await {
             Ok(response) => return Ok(response.into_inner()),
@@ -147,7 +149,8 @@ impl Appender for Distributor {
             let request = PushRequest { tenant: tenant.to_string(), write_request };
             let address = ring.addresses.get(node).cloned().unwrap_or_default();
             let (pool, results, permit, node) = (self.pool.clone(), results.clone(), permit.clone(), *node);
-            tokio::spawn(async move {
+            let span = trace::client_span("storage.Push", &address);
+            let task = async move {
                 let started = std::time::Instant::now();
                 let result = push(&pool, &address, request, deadline).await;
                 DISTRIBUTOR_METRICS.push_duration.observe(started.elapsed().as_secs_f64());
@@ -156,7 +159,8 @@ impl Appender for Distributor {
                 }
                 drop(permit);
                 let _ = results.send((node, result));
-            });
+            };
+            tokio::spawn(task.instrument(span));
         }
         drop(results);
 

@@ -36,8 +36,10 @@ struct WriteState {
 /// decompressed (and what snappy could expand to that, compressed).
 pub fn router(appender: Arc<dyn Appender>, max_decoded_bytes: usize) -> Router {
     let state = Arc::new(WriteState { appender, max_decoded_bytes, decoders: Mutex::new(Vec::new()) });
+    crate::api::http_metrics::register();
     Router::new()
         .route("/api/v1/write", post(write))
+        .route_layer(axum::middleware::from_fn(crate::api::http_metrics::track))
         // The handler reads the body with its own limit, to answer 400 naming it.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

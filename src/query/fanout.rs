@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use tracing::Instrument;
 
+use super::metrics::{CallOutcome, FANOUT_METRICS};
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::chunk::Chunk;
 use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints};
@@ -22,6 +24,7 @@ use crate::storage::StoragePool;
 use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto};
 use crate::storage::proto::storage_client::StorageClient;
 use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, LabelsResponse, SelectRequest};
+use crate::telemetry::trace;
 use tonic::transport::Channel;
 
 #[derive(Debug, Clone)]
@@ -59,7 +62,7 @@ impl FanoutQueryable {
     /// has a read quorum, the others get as long again as that took (at
     /// least [`STRAGGLER_GRACE`]) and are then given up on, so a hung or
     /// partitioned node delays reads by seconds, not by the timeout.
-    async fn ask_all<T, F, Fut>(&self, call: F) -> Result<Vec<T>, Error>
+    async fn ask_all<T, F, Fut>(&self, name: &'static str, call: F) -> Result<Vec<T>, Error>
     where
         F: Fn(StorageClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<T, String>>,
@@ -80,12 +83,15 @@ impl FanoutQueryable {
         for &node in ring.ring.nodes() {
             let address = ring.addresses.get(&node).cloned().unwrap_or_default();
             if ring.is_dead(node) {
+                FANOUT_METRICS.call(CallOutcome::SkippedDead, None);
                 failed.push(format!("{address}: dead (no heartbeat)"));
                 continue;
             }
             let client = self.pool.client(&address);
             let call = &call;
-            asks.push(async move {
+            let span = trace::client_span(name, &address);
+            let ask = async move {
+                let asked = Instant::now();
                 let result = match client {
                     Ok(client) => match tokio::time::timeout(self.options.timeout, call(client)).await {
                         Ok(result) => result,
@@ -93,8 +99,9 @@ impl FanoutQueryable {
                     },
                     Err(e) => Err(e),
                 };
-                (node, address, result)
-            });
+                (node, address, result, asked.elapsed())
+            };
+            asks.push(ask.instrument(span));
         }
         let mut answers = Vec::new();
         let mut answered = BTreeSet::new();
@@ -107,20 +114,28 @@ impl FanoutQueryable {
                 },
                 None => asks.next().await,
             };
-            let Some((node, address, result)) = next else { break };
+            let Some((node, address, result, took)) = next else { break };
             match result {
                 Ok(answer) => {
+                    FANOUT_METRICS.call(CallOutcome::Answered, Some(took));
                     answered.insert(node);
                     answers.push(answer);
                 }
-                Err(error) => failed.push(format!("{address}: {error}")),
+                Err(error) => {
+                    FANOUT_METRICS.call(CallOutcome::Failed, Some(took));
+                    failed.push(format!("{address}: {error}"));
+                }
             }
             if stragglers_until.is_none() && !asks.is_empty() && uncovered(&answered) == 0 {
                 stragglers_until = Some(Instant::now() + started.elapsed().max(STRAGGLER_GRACE));
             }
         }
+        for _ in 0..asks.len() {
+            FANOUT_METRICS.call(CallOutcome::Abandoned, None);
+        }
         let uncovered = uncovered(&answered);
         if uncovered > 0 {
+            FANOUT_METRICS.refused.inc();
             return Err(Error::Unavailable(format!(
                 "the answer would be incomplete: {uncovered} token ranges have fewer than {needed} of {replication} \
                  storage replicas that answered ({})",
@@ -133,13 +148,13 @@ impl FanoutQueryable {
 
 impl FanoutQueryable {
     /// A label-names or label-values call on every node, merged.
-    async fn ask_labels<F, Fut>(&self, hints: &SelectHints, call: F) -> Result<Vec<String>, Error>
+    async fn ask_labels<F, Fut>(&self, name: &'static str, hints: &SelectHints, call: F) -> Result<Vec<String>, Error>
     where
         F: Fn(StorageClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<LabelsResponse>, tonic::Status>>,
     {
         let answers = self
-            .ask_all(|client| {
+            .ask_all(name, |client| {
                 let answer = call(client);
                 async move { Ok(answer.await.map_err(status_text)?.into_inner().values) }
             })
@@ -192,9 +207,10 @@ impl Queryable for FanoutQueryable {
             matchers: matchers_to_proto(matchers),
         };
         let answers = self
-            .ask_all(|mut client| {
+            .ask_all("storage.Select", |mut client| {
                 let request = request.clone();
                 async move {
+                    let request = trace::request(request, &tracing::Span::current());
                     let mut stream = client.select(request).await.map_err(status_text)?.into_inner();
                     let mut series = Vec::new();
                     while let Some(message) = stream.message().await.map_err(status_text)? {
@@ -215,9 +231,9 @@ impl Queryable for FanoutQueryable {
             hints: Some(hints_to_proto(hints)),
             matchers: matchers_to_proto(matchers),
         };
-        self.ask_labels(hints, |mut client| {
+        self.ask_labels("storage.LabelNames", hints, |mut client| {
             let request = request.clone();
-            async move { client.label_names(request).await }
+            async move { client.label_names(trace::request(request, &tracing::Span::current())).await }
         })
         .await
     }
@@ -235,9 +251,9 @@ impl Queryable for FanoutQueryable {
             hints: Some(hints_to_proto(hints)),
             matchers: matchers_to_proto(matchers),
         };
-        self.ask_labels(hints, |mut client| {
+        self.ask_labels("storage.LabelValues", hints, |mut client| {
             let request = request.clone();
-            async move { client.label_values(request).await }
+            async move { client.label_values(trace::request(request, &tracing::Span::current())).await }
         })
         .await
     }

@@ -3,5 +3,6 @@
 //! so the PromQL engine and the HTTP API run unchanged over the cluster.
 
 mod fanout;
+pub mod metrics;
 
 pub use fanout::{FanoutOptions, FanoutQueryable};

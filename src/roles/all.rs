@@ -19,7 +19,7 @@ use crate::tsdb::{Storage, TsdbOptions};
 use crate::{ingest, telemetry};
 
 pub fn run(args: AllArgs) -> Result<()> {
-    telemetry::init_logging(&args.log_level);
+    telemetry::init_logging(&args.log_level, "sonde");
     let (config, config_text) = load_config(&args)?;
     let options = tsdb_options(&args.tsdb, config.storage.tsdb.out_of_order_time_window.milliseconds() as i64)?;
     let runtime =

@@ -21,7 +21,7 @@ const LEAVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub fn run(args: MetaArgs) -> Result<()> {
     // openraft logs every vote and election at info.
-    telemetry::init_logging(&format!("{},openraft=error", args.log_level));
+    telemetry::init_logging(&format!("{},openraft=error", args.log_level), "sonde-meta");
     super::member::runtime()?.block_on(serve(args))
 }
 

@@ -19,7 +19,7 @@ use super::all::shutdown_signal;
 use super::member::{duration, member, status_source};
 
 pub fn run(args: QueryArgs) -> Result<()> {
-    telemetry::init_logging(&args.log_level);
+    telemetry::init_logging(&args.log_level, "sonde-query");
     super::member::runtime()?.block_on(serve(args))
 }
 
@@ -30,6 +30,7 @@ async fn serve(args: QueryArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
     let member = member(&args.member, vec![Role::Query], &args.listen_address, args.meta_addresses.clone())?;
     telemetry::register(crate::cluster::metrics::register);
+    telemetry::register(crate::query::metrics::register);
     member.start();
 
     let ring = RingCache::new(member.subscribe(), StorageRing::new);

@@ -29,7 +29,7 @@ use super::all::{external_url, load_config_file, rule_options, shutdown_signal};
 use super::member::{duration, member, status_source};
 
 pub fn run(args: RulerArgs) -> Result<()> {
-    telemetry::init_logging(&args.log_level);
+    telemetry::init_logging(&args.log_level, "sonde-ruler");
     super::member::runtime()?.block_on(serve(args))
 }
 
@@ -67,6 +67,7 @@ async fn serve(args: RulerArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
     let member = member(&args.member, vec![Role::Ruler], &args.listen_address, args.meta_addresses.clone())?;
     telemetry::register(crate::cluster::metrics::register);
+    telemetry::register(crate::query::metrics::register);
     telemetry::register(crate::ingest::metrics::register_distributor);
     telemetry::register(crate::rules::register_metrics);
     telemetry::register(crate::notifier::register_metrics);

@@ -32,7 +32,7 @@ const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 const WRITE_GIVE_UP: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn run(args: ScraperArgs) -> Result<()> {
-    telemetry::init_logging(&args.log_level);
+    telemetry::init_logging(&args.log_level, "sonde-scraper");
     super::member::runtime()?.block_on(serve(args))
 }
 

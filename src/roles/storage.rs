@@ -18,7 +18,7 @@ use super::all::{shutdown_signal, spawn_maintenance, tsdb_options};
 use super::member::{duration, member, status_source};
 
 pub fn run(args: StorageArgs) -> Result<()> {
-    telemetry::init_logging(&args.log_level);
+    telemetry::init_logging(&args.log_level, "sonde-storage");
     super::member::runtime()?.block_on(serve(args))
 }
 
@@ -42,6 +42,7 @@ async fn serve(args: StorageArgs) -> Result<()> {
     let storage = Arc::new(storage);
     telemetry::register(crate::tsdb::metrics::register);
     telemetry::register(crate::cluster::metrics::register);
+    telemetry::register(crate::storage::metrics::register);
     let for_metrics = storage.clone();
     telemetry::on_scrape(move || crate::tsdb::metrics::refresh(&for_metrics));
     spawn_maintenance(storage.clone(), maintenance_interval);

@@ -5,6 +5,7 @@
 
 mod client;
 pub mod convert;
+pub mod metrics;
 mod server;
 
 pub mod proto {

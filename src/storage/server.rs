@@ -2,6 +2,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::Stream;
 use tonic::codec::CompressionEncoding;
@@ -12,12 +13,15 @@ use crate::tsdb::Storage;
 
 use super::MAX_MESSAGE_BYTES;
 use super::convert::{hints_from_proto, matchers_from_proto, series_to_proto};
+use super::metrics::observe;
 use super::proto::storage_server::{self, StorageServer};
 use super::proto::{
     LabelNamesRequest, LabelValuesRequest, LabelsResponse, PushRequest, PushResponse, SelectRequest, SelectResponse,
 };
 use crate::ingest::remote_write::{Decoder, Protocol};
 use crate::series::AppendBatch;
+use crate::telemetry::trace;
+use tracing::Instrument;
 
 /// Series per Select message: big enough to amortise framing, small enough
 /// to stream a large answer.
@@ -52,6 +56,42 @@ type SelectStream = Pin<Box<dyn Stream<Item = Result<SelectResponse, Status>> + 
 #[tonic::async_trait]
 impl storage_server::Storage for StorageService {
     async fn push(&self, request: Request<PushRequest>) -> Result<Response<PushResponse>, Status> {
+        let span = trace::server_span("storage.Push", request.metadata());
+        let started = Instant::now();
+        let result = self.push_inner(request).instrument(span).await;
+        observe("Push", started, &result);
+        result
+    }
+
+    type SelectStream = SelectStream;
+
+    async fn select(&self, request: Request<SelectRequest>) -> Result<Response<SelectStream>, Status> {
+        let span = trace::server_span("storage.Select", request.metadata());
+        let started = Instant::now();
+        let result = self.select_inner(request).instrument(span).await;
+        observe("Select", started, &result);
+        result
+    }
+
+    async fn label_names(&self, request: Request<LabelNamesRequest>) -> Result<Response<LabelsResponse>, Status> {
+        let span = trace::server_span("storage.LabelNames", request.metadata());
+        let started = Instant::now();
+        let result = self.label_names_inner(request).instrument(span).await;
+        observe("LabelNames", started, &result);
+        result
+    }
+
+    async fn label_values(&self, request: Request<LabelValuesRequest>) -> Result<Response<LabelsResponse>, Status> {
+        let span = trace::server_span("storage.LabelValues", request.metadata());
+        let started = Instant::now();
+        let result = self.label_values_inner(request).instrument(span).await;
+        observe("LabelValues", started, &result);
+        result
+    }
+}
+
+impl StorageService {
+    async fn push_inner(&self, request: Request<PushRequest>) -> Result<Response<PushResponse>, Status> {
         let request = request.into_inner();
         let mut batch = AppendBatch::new();
         let mut decoder = self.decoders.lock().pop().unwrap_or_default();
@@ -69,9 +109,7 @@ impl storage_server::Storage for StorageService {
         }))
     }
 
-    type SelectStream = SelectStream;
-
-    async fn select(&self, request: Request<SelectRequest>) -> Result<Response<SelectStream>, Status> {
+    async fn select_inner(&self, request: Request<SelectRequest>) -> Result<Response<SelectStream>, Status> {
         let request = request.into_inner();
         let matchers = matchers_from_proto(&request.matchers)?;
         let hints = hints_from_proto(request.hints.as_ref());
@@ -83,7 +121,7 @@ impl storage_server::Storage for StorageService {
         Ok(Response::new(Box::pin(futures::stream::iter(messages))))
     }
 
-    async fn label_names(&self, request: Request<LabelNamesRequest>) -> Result<Response<LabelsResponse>, Status> {
+    async fn label_names_inner(&self, request: Request<LabelNamesRequest>) -> Result<Response<LabelsResponse>, Status> {
         let request = request.into_inner();
         let matchers = matchers_from_proto(&request.matchers)?;
         let hints = hints_from_proto(request.hints.as_ref());
@@ -91,7 +129,10 @@ impl storage_server::Storage for StorageService {
         Ok(Response::new(LabelsResponse { values }))
     }
 
-    async fn label_values(&self, request: Request<LabelValuesRequest>) -> Result<Response<LabelsResponse>, Status> {
+    async fn label_values_inner(
+        &self,
+        request: Request<LabelValuesRequest>,
+    ) -> Result<Response<LabelsResponse>, Status> {
         let request = request.into_inner();
         let matchers = matchers_from_proto(&request.matchers)?;
         let hints = hints_from_proto(request.hints.as_ref());

@@ -4,6 +4,7 @@
 //! hooks just before each exposition.
 
 mod process;
+pub mod trace;
 
 use std::sync::LazyLock;
 
@@ -49,10 +50,28 @@ pub fn render() -> String {
 }
 
 /// Logs to stderr; `RUST_LOG` (or `level` when unset) sets the filter.
-pub fn init_logging(level: &str) {
+/// With an OTLP endpoint in the environment, spans are also exported as
+/// `service` (see [`trace`]).
+pub fn init_logging(level: &str, service: &str) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     // Colours only on a terminal: `docker logs` and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi).with_filter(filter);
+    let spans = trace::configured().then(|| trace::tracer(service)).and_then(|tracer| match tracer {
+        Ok(tracer) => Some(
+            tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+        ),
+        Err(e) => {
+            eprintln!("sonde: tracing is off: {e}");
+            None
+        }
+    });
+    let _ = tracing_subscriber::registry().with(logs).with(spans).try_init();
 }

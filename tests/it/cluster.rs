@@ -24,6 +24,8 @@ const SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
 pub struct Cluster {
     dir: tempfile::TempDir,
     base: u16,
+    /// Environment of every node (through the launcher).
+    env: Vec<(String, String)>,
 }
 
 impl Cluster {
@@ -33,11 +35,23 @@ impl Cluster {
 
     /// `up` with more launcher arguments (e.g. `--storage-flag=…`).
     pub fn up_with(scrapers: usize, storage: usize, scrape_config: &str, launcher_args: &[&str]) -> Cluster {
+        Cluster::up_with_env(scrapers, storage, scrape_config, launcher_args, &[])
+    }
+
+    /// `up_with`, every node also getting `env`.
+    pub fn up_with_env(
+        scrapers: usize,
+        storage: usize,
+        scrape_config: &str,
+        launcher_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("scrape.yml");
         std::fs::write(&config, scrape_config).unwrap();
         let base = free_port_block(60);
-        let cluster = Cluster { dir, base };
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let cluster = Cluster { dir, base, env };
         let status = cluster
             .launcher("up")
             .args(["--base-port", &base.to_string(), "--scrapers", &scrapers.to_string()])
@@ -57,6 +71,7 @@ impl Cluster {
         let mut launcher = Command::new("bash");
         launcher.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/cluster/launch.sh")).arg(command);
         launcher.arg("--dir").arg(self.state());
+        launcher.envs(self.env.iter().map(|(k, v)| (k, v)));
         launcher
     }
 
@@ -127,6 +142,10 @@ impl Cluster {
 
     pub fn query_url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.base + 20)
+    }
+
+    pub fn storage_url(&self, index: u16, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.base + 50 + index)
     }
 
     pub fn ruler_url(&self, index: u16, path: &str) -> String {

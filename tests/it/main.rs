@@ -16,6 +16,7 @@ mod scrape;
 mod scrape_upstream;
 mod seed;
 mod support;
+mod traces;
 mod tsdb;
 mod upstream;
 

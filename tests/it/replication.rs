@@ -206,4 +206,34 @@ async fn the_cluster_answers_like_one_node_through_storage_failures() {
     }
     pair.write_single(&data).await;
     assert_eq!(pair.compare(next - STEP_MS, false).await, 0, "all nodes back");
+
+    // Every role's /metrics told the story: requests, failures, refusals.
+    let metrics = |url: String| crate::support::ureq_get(&url).unwrap().1;
+    let storage = metrics(pair.cluster.storage_url(4, "/metrics"));
+    let query = metrics(pair.cluster.query_url("/metrics"));
+    let scraper = metrics(pair.cluster.scraper_url(1, "/metrics"));
+    for (text, series) in [
+        (&storage, r#"sonde_storage_grpc_requests_total{method="Push",code="Ok"}"#),
+        (&storage, r#"sonde_storage_grpc_requests_total{method="Select",code="Ok"}"#),
+        (&storage, r#"sonde_storage_grpc_request_duration_seconds_count{method="Push"}"#),
+        (&query, r#"sonde_query_storage_calls_total{outcome="answered"}"#),
+        (&query, "sonde_query_incomplete_refused_total"),
+        (&query, r#"prometheus_http_requests_total{code="200",handler="/api/v1/query"}"#),
+        (&query, r#"prometheus_http_requests_total{code="503",handler="/api/v1/query"}"#),
+        (&scraper, r#"prometheus_http_requests_total{code="204",handler="/api/v1/write"}"#),
+        (&scraper, r#"prometheus_http_requests_total{code="503",handler="/api/v1/write"}"#),
+        (&scraper, "sonde_distributor_quorum_failures_total"),
+        (&scraper, "sonde_distributor_replication_failures_total"),
+    ] {
+        let value = metric_value(text, series);
+        assert!(value.is_some_and(|v| v > 0.0), "{series} is {value:?}");
+    }
+    let failed = metric_value(&query, r#"sonde_query_storage_calls_total{outcome="failed"}"#).unwrap_or(0.0)
+        + metric_value(&query, r#"sonde_query_storage_calls_total{outcome="skipped_dead"}"#).unwrap_or(0.0);
+    assert!(failed > 0.0, "the query node never counted a dead storage node");
+}
+
+/// The value of one series in a text exposition.
+fn metric_value(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.split(' ').next()?.parse().ok())
 }
