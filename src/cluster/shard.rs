@@ -60,7 +60,6 @@ pub async fn follow_ruler_ring(member: Arc<Member>, rules: Arc<RuleManager>) {
         if current.as_ref() != Some(&ring) {
             tracing::info!(rulers = ?ring.nodes(), "ruler ring changed; re-splitting rule groups");
             rules.reshard(Shard::Ring { ring: Arc::new(ring.clone()), me: member.id() }).await;
-            member.set_owned_targets(rules.groups().len() as u64);
             current = Some(ring);
         }
         if view.changed().await.is_err() {

@@ -9,8 +9,9 @@
 //! series to replicas that never saw their older samples, and a later read
 //! could then look complete and miss them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use tokio::sync::watch;
@@ -28,6 +29,9 @@ pub struct StorageRing {
     /// Nodes the meta group declared dead (missed heartbeats): readers do
     /// not wait for them.
     dead: HashSet<u64>,
+    /// The distinct replica sets of the token ranges, for one replication
+    /// factor, computed on first use: every read checks them.
+    sets: OnceLock<(usize, Vec<Vec<u64>>)>,
 }
 
 impl StorageRing {
@@ -38,7 +42,15 @@ impl StorageRing {
             addresses: nodes.iter().map(|n| (n.id, n.address.clone())).collect(),
             zones: nodes.iter().filter_map(|n| Some((n.id, n.zone.clone()?))).collect(),
             dead: nodes.iter().filter(|n| n.state == NodeState::Dead).map(|n| n.id).collect(),
+            sets: OnceLock::new(),
         }
+    }
+
+    /// The distinct replica sets of the ring's token ranges.
+    pub fn replica_sets(&self, replication: usize) -> Cow<'_, [Vec<u64>]> {
+        let compute = || self.ring.replica_sets(replication, |node| self.zone(node));
+        let (cached_for, sets) = self.sets.get_or_init(|| (replication, compute()));
+        if *cached_for == replication { Cow::Borrowed(sets) } else { Cow::Owned(compute()) }
     }
 
     pub fn is_dead(&self, node: u64) -> bool {

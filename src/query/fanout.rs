@@ -74,7 +74,7 @@ impl FanoutQueryable {
         }
         let replication = self.options.replication_factor.min(ring.ring.nodes().len());
         let needed = StorageRing::read_quorum(replication);
-        let sets = ring.ring.replica_sets(replication, |node| ring.zone(node));
+        let sets = ring.replica_sets(replication);
         let uncovered = |answered: &BTreeSet<u64>| {
             sets.iter().filter(|set| set.iter().filter(|node| answered.contains(node)).count() < needed).count()
         };

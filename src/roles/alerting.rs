@@ -1,13 +1,11 @@
 //! What `sonde all` and `sonde ruler` share: the rule groups and the
 //! notifier that sends their alerts, configured from `rule_files`,
-//! `alerting` and the global settings of `prometheus.yml`, and the reload
-//! bookkeeping every role with a configuration file does.
+//! `alerting` and the global settings of `prometheus.yml`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::api::{self, NodeInfo};
 use crate::config::{Config, ServiceDiscoveryConfigs};
 use crate::discovery::DiscoveryManager;
 use crate::notifier::Notifier;
@@ -87,36 +85,4 @@ fn expand_rule_files(config: &Config) -> Result<Vec<PathBuf>, String> {
     files.sort();
     files.dedup();
     Ok(files)
-}
-
-/// Records a reload's outcome (`/api/v1/status/runtimeinfo`, the config
-/// page) and logs it; `result` holds the new configuration's text.
-pub(crate) fn record_reload(info: &NodeInfo, result: Result<String, String>) -> Result<(), String> {
-    *info.last_reload.write() = (result.is_ok(), api::time::now_millis());
-    match result {
-        Ok(text) => {
-            *info.config_text.write() = text;
-            tracing::info!("configuration reloaded");
-            Ok(())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "configuration reload failed; the previous configuration stays");
-            Err(e)
-        }
-    }
-}
-
-/// Calls `reload` on every SIGHUP, for the life of the process.
-pub(crate) async fn reload_on_sighup<F, Fut>(reload: F)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP");
-        return;
-    };
-    while hangup.recv().await.is_some() {
-        let _ = reload().await;
-    }
 }

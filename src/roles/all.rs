@@ -6,14 +6,15 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use parking_lot::RwLock;
 
-use crate::api::{self, ApiState, Lifecycle, NodeInfo};
+use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::{AlertingArgs, AllArgs, TsdbArgs};
 use crate::config::{ByteSize, Config, Duration};
 use crate::discovery::DiscoveryManager;
 use crate::notifier::Notifier;
 use crate::rules::{RuleContext, RuleManager, RuleOptions};
 
-use super::alerting::{Alerting, record_reload, reload_on_sighup};
+use super::alerting::Alerting;
+use super::reload::{Reloadable, record_reload, reload_hooks};
 use crate::scrape::ScrapeManager;
 use crate::tsdb::{Storage, TsdbOptions};
 use crate::{ingest, telemetry};
@@ -129,21 +130,7 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
     });
     reloader.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
     tokio::spawn(feed_targets(reloader.clone()));
-    let on_hangup = reloader.clone();
-    tokio::spawn(reload_on_sighup(move || {
-        let reloader = on_hangup.clone();
-        async move { reloader.reload().await }
-    }));
-    let lifecycle = args.enable_lifecycle.then(|| {
-        let reloader = reloader.clone();
-        Arc::new(Lifecycle {
-            reload: Box::new(move || {
-                let reloader = reloader.clone();
-                Box::pin(async move { reloader.reload().await })
-            }),
-            shutdown: shutdown.clone(),
-        })
-    });
+    let lifecycle = reload_hooks(reloader.clone(), args.enable_lifecycle, shutdown.clone());
     let max_write_bytes = ByteSize::parse(&args.max_write_bytes)
         .map_err(|e| anyhow!("invalid --web.remote-write.max-decoded-bytes: {e}"))?
         .bytes() as usize;
@@ -222,8 +209,8 @@ struct Reloader {
     alerting: Arc<Alerting>,
 }
 
-impl Reloader {
-    /// Re-reads the configuration file; a bad file changes nothing.
+#[async_trait::async_trait]
+impl Reloadable for Reloader {
     async fn reload(&self) -> Result<(), String> {
         let result = match load_config(&self.args) {
             Ok((config, text)) => self.apply(&config).await.map(|()| text),
@@ -231,7 +218,9 @@ impl Reloader {
         };
         record_reload(&self.info, result)
     }
+}
 
+impl Reloader {
     async fn apply(&self, config: &Config) -> Result<(), String> {
         let jobs = config.all_scrape_configs().map_err(|e| e.to_string())?;
         let discovery: Vec<_> = jobs.iter().map(|job| (job.job_name.clone(), job.discovery.clone())).collect();

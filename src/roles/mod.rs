@@ -11,6 +11,7 @@ mod member;
 pub mod meta;
 pub mod push;
 pub mod query;
+mod reload;
 pub mod ruler;
 pub mod scraper;
 pub mod storage;

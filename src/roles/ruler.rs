@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::api::{self, ApiState, Lifecycle, NodeInfo};
+use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::RulerArgs;
 use crate::cluster::follow_ruler_ring;
 use crate::cluster::storage_ring::{RingCache, StorageRing};
@@ -24,9 +24,10 @@ use crate::rules::{RuleContext, RuleManager};
 use crate::storage::StoragePool;
 use crate::telemetry;
 
-use super::alerting::{Alerting, record_reload, reload_on_sighup};
+use super::alerting::Alerting;
 use super::all::{external_url, load_config_file, rule_options, shutdown_signal};
 use super::member::{duration, member, status_source};
+use super::reload::{Reloadable, record_reload, reload_hooks};
 
 pub fn run(args: RulerArgs) -> Result<()> {
     telemetry::init_logging(&args.log_level, "sonde-ruler");
@@ -39,8 +40,8 @@ struct Ruler {
     alerting: Arc<Alerting>,
 }
 
-impl Ruler {
-    /// Re-reads the configuration file; a bad file changes nothing.
+#[async_trait::async_trait]
+impl Reloadable for Ruler {
     async fn reload(&self) -> Result<(), String> {
         let result = match load_config_file(&self.args.config_file) {
             Ok((config, text)) => self.apply(&config).await.map(|()| text),
@@ -48,7 +49,9 @@ impl Ruler {
         };
         record_reload(&self.info, result)
     }
+}
 
+impl Ruler {
     async fn apply(&self, config: &Config) -> Result<(), String> {
         let checked = Alerting::check(config)?;
         self.alerting.apply(config, checked).await
@@ -104,25 +107,11 @@ async fn serve(args: RulerArgs) -> Result<()> {
         alerting: Alerting::new(rules.clone(), notifier.clone(), throttle),
     });
     ruler.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
-    let on_hangup = ruler.clone();
-    tokio::spawn(reload_on_sighup(move || {
-        let ruler = on_hangup.clone();
-        async move { ruler.reload().await }
-    }));
     member.start();
     let ring_follower = tokio::spawn(follow_ruler_ring(member.clone(), rules.clone()));
 
     let shutdown = Arc::new(tokio::sync::Notify::new());
-    let lifecycle = args.enable_lifecycle.then(|| {
-        let ruler = ruler.clone();
-        Arc::new(Lifecycle {
-            reload: Box::new(move || {
-                let ruler = ruler.clone();
-                Box::pin(async move { ruler.reload().await })
-            }),
-            shutdown: shutdown.clone(),
-        })
-    });
+    let lifecycle = reload_hooks(ruler.clone(), args.enable_lifecycle, shutdown.clone());
     let state = ApiState {
         query: None,
         storage: None,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::api::{self, ApiState, Lifecycle, NodeInfo};
+use crate::api::{self, ApiState, NodeInfo};
 use crate::cli::ScraperArgs;
 use crate::cluster::follow_scraper_ring;
 use crate::cluster::storage_ring::{RingCache, StorageRing};
@@ -22,9 +22,9 @@ use crate::series::Appender;
 use crate::storage::StoragePool;
 use crate::telemetry;
 
-use super::alerting::{record_reload, reload_on_sighup};
 use super::all::{load_config_file, offset_seed, shutdown_signal};
 use super::member::{duration, member, status_source};
+use super::reload::{Reloadable, record_reload, reload_hooks};
 
 /// How long one remote write request may take, and how long a batch is
 /// retried before its scrape is reported failed.
@@ -51,7 +51,10 @@ impl Scraper {
         self.scrape.apply(jobs).await.map_err(|e| e.to_string())?;
         self.discovery.apply(discovery)
     }
+}
 
+#[async_trait::async_trait]
+impl Reloadable for Scraper {
     async fn reload(&self) -> Result<(), String> {
         let result = match load_config_file(&self.args.config_file) {
             Ok((config, text)) => self.apply(&config).await.map(|()| text),
@@ -100,25 +103,11 @@ async fn serve(args: ScraperArgs) -> Result<()> {
     });
     scraper.apply(&config).await.map_err(|e| anyhow!("{e}"))?;
     tokio::spawn(feed_targets(scraper.clone()));
-    let on_hangup = scraper.clone();
-    tokio::spawn(reload_on_sighup(move || {
-        let scraper = on_hangup.clone();
-        async move { scraper.reload().await }
-    }));
     member.start();
     let ring_follower = tokio::spawn(follow_scraper_ring(member.clone(), scrape.clone()));
 
     let shutdown = Arc::new(tokio::sync::Notify::new());
-    let lifecycle = args.enable_lifecycle.then(|| {
-        let scraper = scraper.clone();
-        Arc::new(Lifecycle {
-            reload: Box::new(move || {
-                let scraper = scraper.clone();
-                Box::pin(async move { scraper.reload().await })
-            }),
-            shutdown: shutdown.clone(),
-        })
-    });
+    let lifecycle = reload_hooks(scraper.clone(), args.enable_lifecycle, shutdown.clone());
     let state = ApiState {
         query: None,
         storage: None,

@@ -5,7 +5,7 @@
 //! A restart while an alert is pending keeps its pending time.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -80,14 +80,7 @@ impl Node {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        while Instant::now() < deadline {
-            if check().await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("timed out waiting for {what}");
+        crate::support::eventually_async(what, seconds, async || check().await).await
     }
 }
 

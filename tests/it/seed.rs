@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::rules::{start_alertmanager, webhook};
-use crate::support::{Killed, Sonde, free_port, get_json, reference_binary, wait_for};
+use crate::support::{Killed, Sonde, eventually_async as eventually, free_port, get_json, reference_binary, wait_for};
 
 const RULES: &str = r#"
 groups:
@@ -103,17 +103,6 @@ fn write_stat(dir: &std::path::Path, ticks: &[[f64; MODES]; 2]) -> std::io::Resu
 
 fn alert_states(alerts: &Value) -> Vec<String> {
     alerts["data"]["alerts"].as_array().unwrap().iter().map(|a| a["state"].as_str().unwrap().to_string()).collect()
-}
-
-async fn eventually(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

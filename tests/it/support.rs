@@ -188,3 +188,15 @@ pub fn wait_for(url: &str) {
     }
     panic!("{url} did not come up");
 }
+
+/// Polls `check` every 200 ms until it holds, failing after `seconds`.
+pub async fn eventually_async(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

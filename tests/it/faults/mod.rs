@@ -8,7 +8,7 @@
 //! during the step must have been complete or an error, and the nodes'
 //! /metrics must have gone on being scraped. Prints a table per step.
 //!
-//! About eight minutes, so it is ignored by a plain `cargo test`; .ci/run
+//! About five minutes, so it is ignored by a plain `cargo test`; .ci/run
 //! runs it: `cargo test --release --test it faults -- --ignored --nocapture`.
 
 mod compose;
@@ -218,7 +218,7 @@ fn skip(what: &str) {
 }
 
 #[test]
-#[ignore = "needs Docker and about eight minutes; .ci/run runs it with --ignored"]
+#[ignore = "needs Docker and about five minutes; .ci/run runs it with --ignored"]
 fn compose_cluster_keeps_every_acknowledged_sample_through_faults() {
     let Some(program) = Compose::program() else { return skip("docker compose") };
     if !std::process::Command::new("docker").arg("info").output().is_ok_and(|o| o.status.success()) {
