@@ -7,7 +7,7 @@ const PROTO_ROOT: &str = "proto";
 const PROTOS: &[&str] =
     &["proto/prometheus/types.proto", "proto/prometheus/remote.proto", "proto/prometheus/write/v2/types.proto"];
 
-const SERVICES: &[&str] = &["proto/sonde/meta.proto", "proto/sonde/storage.proto"];
+const SERVICES: &[&str] = &["proto/sonde/meta.proto", "proto/sonde/storage.proto", "proto/sonde/alertmanager.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;

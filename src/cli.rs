@@ -32,6 +32,10 @@ pub enum Command {
     /// over every storage node, writes their results through the
     /// distributor and sends alerts to the Alertmanagers.
     Ruler(RulerArgs),
+    /// An Alertmanager: receives alerts, groups, inhibits and silences them
+    /// and sends notifications; peers share silences and the notification
+    /// log so that a group is notified once. Flags as Alertmanager's.
+    Alertmanager(AlertmanagerArgs),
     /// Inspect and change the cluster.
     #[command(subcommand)]
     Cluster(ClusterCommand),
@@ -192,6 +196,70 @@ pub struct AlertingArgs {
     /// Alerts waiting to be sent, at most; the oldest are dropped beyond it.
     #[arg(long = "alertmanager.notification-queue-capacity", default_value = "10000")]
     pub notification_queue_capacity: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AlertmanagerArgs {
+    /// The Alertmanager configuration file.
+    #[arg(long = "config.file", default_value = "alertmanager.yml")]
+    pub config_file: PathBuf,
+
+    /// Where silences and the notification log are kept.
+    #[arg(long = "storage.path", default_value = "data/")]
+    pub storage_path: PathBuf,
+
+    /// How long silences and notification log entries are kept after they end.
+    #[arg(long = "data.retention", default_value = "120h")]
+    pub retention: String,
+
+    /// How often resolved alerts are dropped.
+    #[arg(long = "alerts.gc-interval", default_value = "30m")]
+    pub gc_interval: String,
+
+    /// Address of the API and web endpoints.
+    #[arg(long = "web.listen-address", default_value = ":9093")]
+    pub listen_address: String,
+
+    /// The URL under which this Alertmanager is reached from outside, for
+    /// links in notifications; default http://<hostname>:<port>.
+    #[arg(long = "web.external-url")]
+    pub external_url: Option<String>,
+
+    /// Address the peers reach this one at (gRPC); empty disables clustering.
+    #[arg(long = "cluster.listen-address", default_value = "0.0.0.0:9094")]
+    pub cluster_listen_address: String,
+
+    /// The address to tell the peers; default: the listen address, with
+    /// this host's name when it listens on all interfaces.
+    #[arg(long = "cluster.advertise-address")]
+    pub cluster_advertise_address: Option<String>,
+
+    /// A peer's cluster address (host:port; a name resolving to several
+    /// addresses is every one of them); repeatable.
+    #[arg(long = "cluster.peer")]
+    pub cluster_peers: Vec<String>,
+
+    /// How long each peer position waits before notifying.
+    #[arg(long = "cluster.peer-timeout", default_value = "15s")]
+    pub peer_timeout: String,
+
+    /// How often state is exchanged with every peer, which is also how
+    /// their liveness is known.
+    #[arg(long = "cluster.gossip-interval", default_value = "200ms")]
+    pub gossip_interval: String,
+
+    /// How often the whole state is exchanged rather than what changed.
+    #[arg(long = "cluster.pushpull-interval", default_value = "1m0s")]
+    pub pushpull_interval: String,
+
+    /// A peer not heard from for this long counts as down; one that stays
+    /// down this long is forgotten.
+    #[arg(long = "cluster.reconnect-timeout", default_value = "6h0m0s")]
+    pub reconnect_timeout: String,
+
+    /// Log level: debug, info, warn, error.
+    #[arg(long = "log.level", default_value = "info")]
+    pub log_level: String,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Storage(args) => exit(sonde::roles::storage::run(args)),
         Command::Query(args) => exit(sonde::roles::query::run(args)),
         Command::Ruler(args) => exit(sonde::roles::ruler::run(args)),
+        Command::Alertmanager(args) => exit(sonde::roles::alertmanager::run(args)),
         Command::Cluster(command) => sonde::roles::cluster::run(command),
         Command::Check(CheckCommand::Config { files }) => sonde::roles::check::config(&files),
         Command::Check(CheckCommand::AlertmanagerConfig { files }) => sonde::roles::check::alertmanager_config(&files),

@@ -1,6 +1,9 @@
 //! Alertmanager: the configuration (`alertmanager.yml`), label matchers,
 //! the routing tree and time intervals of Prometheus Alertmanager 0.25+,
-//! with its semantics and error messages, and `check-config`.
+//! with its semantics and error messages, and `check-config`; and the
+//! service itself (`sonde alertmanager`): the alert store, dispatcher and
+//! aggregation groups, inhibition, silences, the notification log, the
+//! notification pipeline and integrations, and the API v2.
 //!
 //! ```
 //! use sonde::alertmanager::{Config, LabelSet, Route};
@@ -14,6 +17,9 @@
 //! assert_eq!(routes[0].group_key(&labels), "{}/{team=\"db\"}:{alertname=\"Down\"}");
 //! ```
 
+mod alert;
+pub mod api;
+mod api_types;
 mod check;
 mod config;
 mod config_global;
@@ -22,13 +28,27 @@ mod config_route;
 mod config_slack;
 mod config_validate;
 mod config_values;
+pub mod dispatch;
+pub mod inhibit;
 mod labels;
 mod matcher;
 mod matcher_parse;
+pub mod metrics;
+pub mod nflog;
+pub mod notify;
+pub mod peer;
+pub mod persist;
+pub mod pipeline;
 mod route;
+pub mod service;
+pub mod silence;
+pub mod store;
+#[cfg(test)]
+mod test_support;
 mod timeinterval;
 mod timeinterval_parse;
 
+pub use alert::{Alert, Fingerprint, Nanos, format_api_time, format_go_time, now_nanos, parse_go_time};
 pub use check::{CheckOutcome, check_alertmanager_config, check_alertmanager_configs, check_templates};
 pub use config::{Config, NamedTimeInterval};
 pub use config_global::{DEFAULT_PAGERDUTY_URL, DEFAULT_TELEGRAM_API_URL, GlobalConfig};

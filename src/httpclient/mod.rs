@@ -7,7 +7,7 @@
 
 mod auth;
 mod error;
-mod tls;
+pub(crate) mod tls;
 
 use std::time::Duration;
 
@@ -32,7 +32,8 @@ impl HttpClient {
         if config.oauth2.is_some() {
             return Err(Error::Unsupported("oauth2"));
         }
-        let tls = tls::client_config(&config.tls_config, config.enable_http2)?;
+        let alpn: &[&[u8]] = if config.enable_http2 { &[b"h2", b"http/1.1"] } else { &[b"http/1.1"] };
+        let tls = tls::client_config(&config.tls_config, alpn)?;
         let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .user_agent(user_agent)

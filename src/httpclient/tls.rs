@@ -15,7 +15,9 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use super::Error;
 use crate::config::{TlsConfig, TlsVersion};
 
-pub(super) fn client_config(config: &TlsConfig, http2: bool) -> Result<ClientConfig, Error> {
+/// The rustls settings of a `tls_config`, offering the ALPN protocols
+/// given (none for a protocol without ALPN, such as SMTP).
+pub(crate) fn client_config(config: &TlsConfig, alpn: &[&[u8]]) -> Result<ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions(config))
@@ -42,7 +44,7 @@ pub(super) fn client_config(config: &TlsConfig, http2: bool) -> Result<ClientCon
         }
         None => builder.with_no_client_auth(),
     };
-    client.alpn_protocols = if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    client.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
     Ok(client)
 }
 

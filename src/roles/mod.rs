@@ -4,6 +4,7 @@
 //! `cluster` are command-line tools.
 
 mod alerting;
+pub mod alertmanager;
 pub mod all;
 pub mod check;
 pub mod cluster;

@@ -1,5 +1,6 @@
 //! Sonde's integration tests: one test binary, a module per area.
 
+mod alertmanager;
 mod cluster;
 mod config;
 mod crash;
