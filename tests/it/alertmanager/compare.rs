@@ -2,7 +2,7 @@
 //! alerts at the same moments; each notifies its own local webhook and fake
 //! Telegram API. Both must send the same requests (bodies compared whole),
 //! at about the same times: routing with `continue`, grouping, inhibition,
-//! a silence, a resolve and a custom Telegram template.
+//! a silence, a resolve, repeats and a custom Telegram template.
 
 use std::time::{Duration, Instant};
 
@@ -16,9 +16,9 @@ fn config(webhook: &Recorder, telegram: &Recorder, template: &str) -> String {
         "route:
   receiver: default
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 3s
-  repeat_interval: 1h
+  repeat_interval: 7s
   routes:
     - matchers: ['team=\"db\"']
       receiver: db
@@ -140,7 +140,7 @@ async fn the_same_alerts_give_the_same_notifications_as_alertmanager() {
     for system in systems {
         system.am.post_alerts(&client, &first).await;
     }
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     // web2 recovers; DBSlow on c2 recovers.
     let ended = now_ms();
     let second = json!([
@@ -171,7 +171,13 @@ async fn the_same_alerts_give_the_same_notifications_as_alertmanager() {
             show(&sonde)
         );
         for (theirs, ours) in upstream.iter().zip(&sonde) {
-            assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1), "{kind} notification differs");
+            assert_eq!(
+                (&ours.0, &ours.1),
+                (&theirs.0, &theirs.1),
+                "{kind} notification differs\nAlertmanager:\n{}\nSonde:\n{}",
+                show(&upstream),
+                show(&sonde)
+            );
             assert!(
                 (ours.2 - theirs.2).abs() < 1.5,
                 "{kind} {} sent at {:.1}s, Alertmanager at {:.1}s",

@@ -5,6 +5,7 @@
 
 mod amtool;
 mod compare;
+mod partition;
 mod peers;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +21,13 @@ use crate::support::{Killed, free_port, reference_binary, wait_for};
 /// An Alertmanager process: Sonde's or upstream's.
 pub struct Am {
     pub process: Option<Killed>,
+    /// Where its API listens.
+    pub host: String,
     pub port: u16,
     binary: PathBuf,
     args: Vec<String>,
+    /// Runs it in this network namespace (`ip netns exec`).
+    namespace: Option<String>,
 }
 
 impl Am {
@@ -39,6 +44,20 @@ impl Am {
     }
 
     fn start(binary: PathBuf, sonde: bool, dir: &Path, config: &str, extra: &[String]) -> Am {
+        Am::start_at(binary, sonde, dir, config, extra, "127.0.0.1", None)
+    }
+
+    /// Sonde's (`sonde`) or upstream's Alertmanager with its API on `host`,
+    /// in a network namespace if given.
+    pub fn start_at(
+        binary: PathBuf,
+        sonde: bool,
+        dir: &Path,
+        config: &str,
+        extra: &[String],
+        host: &str,
+        namespace: Option<&str>,
+    ) -> Am {
         std::fs::create_dir_all(dir).unwrap();
         let config_file = dir.join("alertmanager.yml");
         std::fs::write(&config_file, config).unwrap();
@@ -50,21 +69,30 @@ impl Am {
         args.extend([
             format!("--config.file={}", config_file.display()),
             format!("--storage.path={}", dir.join("data").display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
+            format!("--web.listen-address={host}:{port}"),
             "--web.external-url=http://alertmanager.example:9093".to_string(),
         ]);
         if !extra.iter().any(|arg| arg.starts_with("--cluster.listen-address")) {
             args.push(format!("--cluster.listen-address=127.0.0.1:{}", free_port()));
         }
         args.extend(extra.iter().cloned());
-        let mut am = Am { process: None, port, binary, args };
+        let namespace = namespace.map(str::to_string);
+        let mut am = Am { process: None, host: host.to_string(), port, binary, args, namespace };
         am.launch();
         am
     }
 
     fn launch(&mut self) {
         let log = std::env::var_os("SONDE_TEST_LOGS").is_some();
-        let child = Command::new(&self.binary)
+        let mut command = match &self.namespace {
+            Some(namespace) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", namespace]).arg(&self.binary);
+                command
+            }
+            None => Command::new(&self.binary),
+        };
+        let child = command
             .args(&self.args)
             .stdout(Stdio::null())
             .stderr(if log { Stdio::inherit() } else { Stdio::null() })
@@ -85,7 +113,7 @@ impl Am {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, path)
+        format!("http://{}:{}{}", self.host, self.port, path)
     }
 
     pub async fn post_alerts(&self, client: &reqwest::Client, alerts: &Value) {
@@ -106,14 +134,20 @@ pub struct Received {
 /// A local HTTP server recording every request (webhook, Telegram's API).
 #[derive(Clone)]
 pub struct Recorder {
+    pub host: String,
     pub port: u16,
     pub received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Recorder {
     pub async fn start() -> Recorder {
+        Recorder::start_on("127.0.0.1").await
+    }
+
+    /// A recorder listening on `host` (an address other namespaces reach).
+    pub async fn start_on(host: &str) -> Recorder {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(format!("{host}:0")).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let store = received.clone();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: bytes::Bytes| {
@@ -127,11 +161,11 @@ impl Recorder {
             }
         });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Recorder { port, received }
+        Recorder { host: host.to_string(), port, received }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://{}:{}{path}", self.host, self.port)
     }
 
     pub fn take(&self) -> Vec<Received> {

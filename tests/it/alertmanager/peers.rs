@@ -1,5 +1,6 @@
 //! Three `sonde alertmanager` peers, every alert posted to each: one
-//! notification per group, never three; when the first peer dies the next
+//! notification per group at the webhook and at a fake Telegram API, never
+//! three; when the first peer dies the next
 //! one notifies new groups within about a second of `group_wait`; a
 //! restarted peer sends nothing again and keeps its silences.
 
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use super::{Am, Recorder, rfc3339};
 use crate::support::{get_json, now_ms};
 
-fn config(webhook: &Recorder) -> String {
+fn config(webhook: &Recorder, telegram: &Recorder) -> String {
     format!(
         "route:
   receiver: hook
@@ -22,9 +23,25 @@ receivers:
   - name: hook
     webhook_configs:
       - url: {}
+    telegram_configs:
+      - api_url: {}
+        bot_token: '1:x'
+        chat_id: 42
+        message: '{{{{ .GroupLabels.alertname }}}}'
 ",
-        webhook.url("/hook")
+        webhook.url("/hook"),
+        telegram.url("")
     )
+}
+
+/// Telegram messages per group name (the message is the group's name).
+fn telegram_groups(telegram: &Recorder) -> std::collections::BTreeMap<String, usize> {
+    let mut groups = std::collections::BTreeMap::new();
+    for received in telegram.received.lock().iter() {
+        let name = received.body["text"].as_str().unwrap_or("?").to_string();
+        *groups.entry(name).or_insert(0) += 1;
+    }
+    groups
 }
 
 fn alerts(prefix: &str, groups: usize, per_group: usize) -> Value {
@@ -60,8 +77,8 @@ async fn cluster_peers(client: &reqwest::Client, am: &Am) -> (String, Vec<String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_peers_notify_once_survive_a_death_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let webhook = Recorder::start().await;
-    let config = config(&webhook);
+    let (webhook, telegram) = (Recorder::start().await, Recorder::start().await);
+    let config = config(&webhook, &telegram);
     let ports: Vec<u16> = (0..3).map(|_| crate::support::free_port()).collect();
     let peer_flags = |me: usize| -> Vec<String> {
         let mut flags =
@@ -98,6 +115,9 @@ async fn three_peers_notify_once_survive_a_death_and_a_restart() {
     let groups = notified_groups(&webhook);
     assert_eq!(groups.len(), 20, "{groups:?}");
     assert!(groups.values().all(|count| *count == 1), "each group exactly once: {groups:?}");
+    let messages = telegram_groups(&telegram);
+    assert_eq!(messages.len(), 20, "{messages:?}");
+    assert!(messages.values().all(|count| *count == 1), "one Telegram message per group: {messages:?}");
     let metrics = |am: &Am| am.url("/metrics");
     for peer in &peers {
         let text = client.get(metrics(peer)).send().await.unwrap().text().await.unwrap();
