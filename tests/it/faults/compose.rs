@@ -22,10 +22,14 @@ pub const SERVICES: [&str; 10] = [
     "query-2",
 ];
 
+/// The Alertmanager peers, which are not part of the metrics path.
+pub const ALERTMANAGERS: [&str; 3] = ["alertmanager-1", "alertmanager-2", "alertmanager-3"];
+
 /// The host ports compose publishes, by service.
 pub struct Ports {
     pub scrapers: [u16; 2],
     pub queries: [u16; 2],
+    pub alertmanager: u16,
 }
 
 pub struct Compose {
@@ -61,7 +65,11 @@ impl Compose {
             .expect("cannot run deploy/build-image.sh");
         assert!(output.status.success(), "deploy/build-image.sh failed: {}", String::from_utf8_lossy(&output.stderr));
         eprintln!("{}", String::from_utf8_lossy(&output.stdout).trim());
-        let ports = Ports { scrapers: [free_port(), free_port()], queries: [free_port(), free_port()] };
+        let ports = Ports {
+            scrapers: [free_port(), free_port()],
+            queries: [free_port(), free_port()],
+            alertmanager: free_port(),
+        };
         Compose { program, project: project.to_string(), root, image, ports }
     }
 
@@ -78,7 +86,8 @@ impl Compose {
             .env("SONDE_SCRAPER_1_PORT", self.ports.scrapers[0].to_string())
             .env("SONDE_SCRAPER_2_PORT", self.ports.scrapers[1].to_string())
             .env("SONDE_QUERY_1_PORT", self.ports.queries[0].to_string())
-            .env("SONDE_QUERY_2_PORT", self.ports.queries[1].to_string());
+            .env("SONDE_QUERY_2_PORT", self.ports.queries[1].to_string())
+            .env("SONDE_ALERTMANAGER_PORT", self.ports.alertmanager.to_string());
         command
     }
 
@@ -97,6 +106,7 @@ impl Compose {
     pub fn up(&self) {
         self.run(&["up", "-d"]);
         self.wait_healthy(&SERVICES);
+        self.wait_healthy(&ALERTMANAGERS);
     }
 
     /// Waits until every given service's health check passes.

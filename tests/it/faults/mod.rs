@@ -138,6 +138,23 @@ impl Suite {
         Duration::from_millis(longest as u64)
     }
 
+    /// The three Alertmanager peers found each other by their service
+    /// names within a minute.
+    fn check_alertmanager_peers(&self) {
+        let url = format!("http://127.0.0.1:{}/api/v2/status", self.compose.ports.alertmanager);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let status = self.get_json(&url);
+            let peers = status["cluster"]["peers"].as_array().map_or(0, Vec::len);
+            if peers == 3 {
+                eprintln!("== the Alertmanager peers see each other: {}", status["cluster"]["peers"]);
+                return;
+            }
+            assert!(Instant::now() < deadline, "Alertmanager peers did not find each other: {status}");
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+
     /// Every running node's /metrics is scraped again (up == 1) within a
     /// minute.
     fn check_targets_scraped(&self) {
@@ -235,6 +252,7 @@ fn compose_cluster_keeps_every_acknowledged_sample_through_faults() {
     let writer = suite.runtime.spawn(ledger.clone().write(entry_points));
     let probers: Vec<_> = (0..2).map(|i| suite.runtime.spawn(ledger.clone().probe(i, suite.query_base(i)))).collect();
 
+    suite.check_alertmanager_peers();
     let hold = |seconds| std::thread::sleep(Duration::from_secs(seconds));
     suite.step("steady", &[], |_| hold(10));
     suite.step("kill storage-1", &["storage-1"], |c| {
