@@ -72,7 +72,7 @@ async fn serve(args: AlertmanagerArgs) -> Result<()> {
             pushpull_interval: duration("cluster.pushpull-interval", &args.pushpull_interval)?,
             reconnect_timeout: duration("cluster.reconnect-timeout", &args.reconnect_timeout)?,
         };
-        Some(Gossip::new(&db, gossip_options)?)
+        Some(Gossip::new(&db, gossip_options).await?)
     };
     let peers: Arc<dyn Peers> = match &gossip {
         Some(gossip) => gossip.clone(),

@@ -91,7 +91,7 @@ pub enum GossipError {
 impl Gossip {
     /// A peer named as it was before in this storage directory; a new one
     /// is named by the time it first started.
-    pub fn new(db: &StateDb, options: GossipOptions) -> Result<Arc<Gossip>, GossipError> {
+    pub async fn new(db: &StateDb, options: GossipOptions) -> Result<Arc<Gossip>, GossipError> {
         let identity = db.table("peer")?;
         let name = match identity.load::<String>()?.into_iter().next() {
             Some(name) => name,
@@ -99,7 +99,7 @@ impl Gossip {
                 // Time first, like upstream's ULIDs: peers started earlier
                 // sort first, so the first peer started is position 0.
                 let name = format!("{:016x}{:08x}", now_nanos(), random_u64() as u32);
-                futures::executor::block_on(identity.put("name", &name))?;
+                identity.put("name", &name).await?;
                 name
             }
         };
