@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod discovery;
 pub mod grpc;
+pub mod host;
 pub mod httpclient;
 pub mod ingest;
 pub mod meta;

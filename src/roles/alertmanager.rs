@@ -58,7 +58,7 @@ async fn serve(args: AlertmanagerArgs) -> Result<()> {
     let options = Options {
         retention: duration("data.retention", &args.retention)?,
         gc_interval: duration("alerts.gc-interval", &args.gc_interval)?,
-        external_url: external_url(&args),
+        external_url: super::all::configured_or_local_url(args.external_url.as_deref(), &args.listen_address),
     };
     let gossip = if args.cluster_listen_address.is_empty() {
         None
@@ -107,14 +107,4 @@ async fn serve(args: AlertmanagerArgs) -> Result<()> {
         gossip.leave().await;
     }
     Ok(())
-}
-
-fn external_url(args: &AlertmanagerArgs) -> String {
-    if let Some(url) = &args.external_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let port = args.listen_address.rsplit_once(':').map_or("9093", |(_, port)| port);
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-    let host = if host.is_empty() { "localhost".to_string() } else { host };
-    format!("http://{host}:{port}")
 }

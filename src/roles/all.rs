@@ -183,12 +183,17 @@ pub(crate) fn offset_seed(config: &Config) -> u64 {
 
 /// `--web.external-url`, or Prometheus' default `http://<hostname>:<port>`.
 pub(crate) fn external_url(args: &AlertingArgs, listen_address: &str) -> String {
-    if let Some(url) = &args.external_url {
+    configured_or_local_url(args.external_url.as_deref(), listen_address)
+}
+
+/// `--web.external-url` without a trailing slash, else
+/// `http://<hostname>:<listen port>`.
+pub(crate) fn configured_or_local_url(configured: Option<&str>, listen_address: &str) -> String {
+    if let Some(url) = configured {
         return url.trim_end_matches('/').to_string();
     }
-    let port = listen_address.rsplit_once(':').map_or("9090", |(_, port)| port);
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-    let host = if host.is_empty() { "localhost".to_string() } else { host };
+    let port = listen_address.rsplit_once(':').map_or("80", |(_, port)| port);
+    let host = crate::host::name().unwrap_or_else(|| "localhost".to_string());
     format!("http://{host}:{port}")
 }
 

@@ -229,13 +229,7 @@ impl Notifier for Email {
 
 /// This machine's name for `Message-Id`, as Go's `os.Hostname`.
 fn hostname() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .unwrap_or_default();
-    match name.trim() {
-        "" => "localhost.localdomain".to_string(),
-        name => name.to_string(),
-    }
+    crate::host::name().unwrap_or_else(|| "localhost.localdomain".to_string())
 }
 
 #[cfg(test)]

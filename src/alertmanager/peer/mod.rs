@@ -370,9 +370,7 @@ fn is_refused(status: &tonic::Status) -> bool {
 fn advertise_default(listen: &str) -> String {
     let (host, port) = listen.rsplit_once(':').unwrap_or((listen, "9094"));
     if host.is_empty() || host == "0.0.0.0" || host == "[::]" {
-        let name =
-            std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-        let name = if name.is_empty() { "localhost".to_string() } else { name };
+        let name = crate::host::name().unwrap_or_else(|| "localhost".to_string());
         format!("{name}:{port}")
     } else {
         listen.to_string()
