@@ -27,3 +27,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod template;
 pub mod tsdb;
+pub mod web;

@@ -96,7 +96,8 @@ impl Silence {
             if !is_valid_label_name(&matcher.name) {
                 return Err(format!("invalid label matcher {}: invalid label name {:?}", matchers.len(), matcher.name));
             }
-            matchers.push(matcher.to_matcher()?);
+            let index = matchers.len();
+            matchers.push(matcher.to_matcher().map_err(|e| format!("invalid label matcher {index}: {e}"))?);
         }
         if matchers.iter().all(|matcher| matcher.matches("")) {
             return Err("at least one matcher must not match the empty string".into());

@@ -78,7 +78,9 @@ async fn invalid_silences_are_refused_with_upstream_wording() {
     assert_eq!(refuse(no_matchers).await, "silence invalid: at least one matcher required");
     let mut bad_regex = silence("(", now, now + SECOND);
     bad_regex.matchers[0].is_regex = true;
-    assert!(refuse(bad_regex).await.starts_with("silence invalid: invalid regular expression"));
+    assert!(
+        refuse(bad_regex).await.starts_with("silence invalid: invalid label matcher 0: invalid regular expression")
+    );
 }
 
 #[test]

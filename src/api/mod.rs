@@ -6,6 +6,7 @@ mod admin;
 mod ast;
 mod error;
 mod exemplars;
+mod federation;
 pub mod http_metrics;
 mod lifecycle;
 mod params;
@@ -26,6 +27,7 @@ use axum::routing::{get, post};
 use parking_lot::RwLock;
 
 pub use error::{ApiError, ErrorType};
+pub use federation::Federation;
 pub use params::{Params, parse_selector, tenant};
 pub use response::{ApiResult, Success};
 
@@ -80,6 +82,9 @@ pub struct ApiState {
     pub notifier: Option<Arc<crate::notifier::Notifier>>,
     /// None on a single node.
     pub cluster: Option<ClusterStatusFn>,
+    /// On a query node: targets, metadata, rules and alerts gathered from
+    /// the scrapers and rulers.
+    pub federation: Option<Arc<Federation>>,
 }
 
 impl ApiState {
@@ -95,19 +100,14 @@ impl ApiState {
 /// Every route this module serves.
 pub fn router(state: ApiState) -> Router {
     http_metrics::register();
+    let gathered = if state.federation.is_some() { federated_routes() } else { local_routes() };
     Router::new()
+        .merge(gathered)
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
         .route("/api/v1/format_query", get(ast::format_query).post(ast::format_query))
         .route("/api/v1/parse_query", get(ast::parse_query).post(ast::parse_query))
         .route("/api/v1/query_exemplars", get(exemplars::query_exemplars).post(exemplars::query_exemplars))
-        .route("/api/v1/metadata", get(targets::metadata))
-        .route("/api/v1/targets", get(targets::targets))
-        .route("/api/v1/targets/metadata", get(targets::targets_metadata))
-        .route("/api/v1/scrape_pools", get(targets::scrape_pools))
-        .route("/api/v1/rules", get(rules::rules))
-        .route("/api/v1/alerts", get(rules::alerts))
-        .route("/api/v1/alertmanagers", get(rules::alertmanagers))
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(series::label_names).post(series::label_names))
         .route("/api/v1/label/{name}/values", get(series::label_values))
@@ -125,4 +125,28 @@ pub fn router(state: ApiState) -> Router {
         .route("/metrics", get(lifecycle::metrics))
         .route_layer(axum::middleware::from_fn(http_metrics::track))
         .with_state(state)
+}
+
+/// Targets, metadata, rules and alerts of this node.
+fn local_routes() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/metadata", get(targets::metadata))
+        .route("/api/v1/targets", get(targets::targets))
+        .route("/api/v1/targets/metadata", get(targets::targets_metadata))
+        .route("/api/v1/scrape_pools", get(targets::scrape_pools))
+        .route("/api/v1/rules", get(rules::rules))
+        .route("/api/v1/alerts", get(rules::alerts))
+        .route("/api/v1/alertmanagers", get(rules::alertmanagers))
+}
+
+/// The same paths, answered by the scrapers and rulers of the cluster.
+fn federated_routes() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/metadata", get(federation::metadata))
+        .route("/api/v1/targets", get(federation::targets))
+        .route("/api/v1/targets/metadata", get(federation::targets_metadata))
+        .route("/api/v1/scrape_pools", get(federation::scrape_pools))
+        .route("/api/v1/rules", get(federation::rules))
+        .route("/api/v1/alerts", get(federation::alerts))
+        .route("/api/v1/alertmanagers", get(federation::alertmanagers))
 }

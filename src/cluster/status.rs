@@ -82,7 +82,32 @@ pub fn to_json(reply: Result<&StatusReply, &ClusterError>, local: Option<&Member
         },
         "members": members,
         "scrapers": scrapers,
+        "storageRing": local.map(storage_ring_json),
     })
+}
+
+/// Each storage node's primary share of the token ring, as this node sees
+/// the membership.
+fn storage_ring_json(membership: &Membership) -> Value {
+    let ring = super::storage_ring::StorageRing::new(membership);
+    let nodes: HashMap<u64, _> = membership.state.nodes().map(|node| (node.id, node)).collect();
+    let rows: Vec<Value> = ring
+        .ring
+        .ownership()
+        .into_iter()
+        .filter_map(|(id, share)| {
+            let node = nodes.get(&id)?;
+            Some(json!({
+                "id": id,
+                "address": node.address,
+                "zone": node.zone,
+                "state": node.state.to_string(),
+                "tokens": crate::ring::DEFAULT_TOKENS_PER_NODE,
+                "ownership": share,
+            }))
+        })
+        .collect();
+    Value::Array(rows)
 }
 
 fn member_json(node: &crate::meta::proto::Node, liveness: Option<&crate::meta::proto::Liveness>) -> Value {

@@ -109,6 +109,19 @@ impl TokenRing {
         sets
     }
 
+    /// The share of the hash circle each node owns as primary (the ranges
+    /// ending at its tokens), as fractions summing to 1.
+    pub fn ownership(&self) -> Vec<(u64, f64)> {
+        let mut shares: std::collections::BTreeMap<u64, u128> = self.nodes.iter().map(|&node| (node, 0)).collect();
+        for (index, &(token, node)) in self.tokens.iter().enumerate() {
+            let previous = if index == 0 { self.tokens[self.tokens.len() - 1].0 } else { self.tokens[index - 1].0 };
+            // One token alone owns the whole circle (2^64), not zero.
+            let span = if self.tokens.len() == 1 { 1u128 << 64 } else { token.wrapping_sub(previous) as u128 };
+            *shares.entry(node).or_default() += span;
+        }
+        shares.into_iter().map(|(node, span)| (node, span as f64 / 18_446_744_073_709_551_616.0)).collect()
+    }
+
     /// The member node ids, sorted.
     pub fn nodes(&self) -> &[u64] {
         &self.nodes
@@ -134,6 +147,21 @@ mod tests {
 
     fn keys() -> impl Iterator<Item = u64> {
         (0..20_000u64).map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+    }
+
+    #[test]
+    fn ownership_shares_sum_to_one_and_match_the_keys_each_node_owns() {
+        let ring = TokenRing::new([1, 2, 3], DEFAULT_TOKENS_PER_NODE);
+        let shares = ring.ownership();
+        assert_eq!(shares.len(), 3);
+        assert!((shares.iter().map(|(_, share)| share).sum::<f64>() - 1.0).abs() < 1e-9);
+        let total = keys().count() as f64;
+        for (node, share) in shares {
+            let owned = keys().filter(|&key| ring.owner(key) == Some(node)).count() as f64 / total;
+            assert!((owned - share).abs() < 0.02, "node {node}: share {share}, owns {owned} of the keys");
+        }
+        assert_eq!(TokenRing::new([7], 1).ownership(), vec![(7, 1.0)]);
+        assert!(TokenRing::default().ownership().is_empty());
     }
 
     #[test]

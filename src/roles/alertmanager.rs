@@ -98,7 +98,8 @@ async fn serve(args: AlertmanagerArgs) -> Result<()> {
             let _ = on_hangup().await;
         }
     });
-    let router = api::router(ApiState { alertmanager: Arc::clone(&am), reload: reload_hook });
+    let router = api::router(ApiState { alertmanager: Arc::clone(&am), reload: reload_hook })
+        .merge(crate::web::alertmanager_router());
     tracing::info!(address = %listen, "Alertmanager is listening");
     let quit = Arc::new(tokio::sync::Notify::new());
     axum::serve(listener, router).with_graceful_shutdown(super::all::shutdown_signal(quit)).await?;

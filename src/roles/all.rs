@@ -143,8 +143,11 @@ async fn serve(args: AllArgs, options: TsdbOptions, config: Config, config_text:
         rules: Some(rules.clone()),
         notifier: Some(notifier.clone()),
         cluster: None,
+        federation: None,
     };
-    let app = api::router(state).merge(ingest::router(storage.clone(), max_write_bytes));
+    let app = api::router(state)
+        .merge(ingest::router(storage.clone(), max_write_bytes))
+        .merge(crate::web::prometheus_router());
 
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await

@@ -75,6 +75,7 @@ async fn serve(args: MetaArgs) -> Result<()> {
         rules: None,
         notifier: None,
         cluster: Some(status_source(member.clone())),
+        federation: None,
     };
     tracing::info!(id = args.node_id, grpc = %args.grpc_listen_address, http = %args.listen_address, "meta node is ready");
     axum::serve(http, api::router(state)).with_graceful_shutdown(super::all::shutdown_signal(shutdown)).await?;

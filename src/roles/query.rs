@@ -47,10 +47,13 @@ async fn serve(args: QueryArgs) -> Result<()> {
         rules: None,
         notifier: None,
         cluster: Some(status_source(member.clone())),
+        federation: Some(Arc::new(api::Federation::new(member.clone()))),
     };
     tracing::info!(id = member.id(), address = %args.listen_address, "query node is ready");
     let shutdown = Arc::new(tokio::sync::Notify::new());
-    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown_signal(shutdown)).await?;
+    axum::serve(listener, api::router(state).merge(crate::web::prometheus_router()))
+        .with_graceful_shutdown(shutdown_signal(shutdown))
+        .await?;
     if let Err(e) = member.leave().await {
         tracing::warn!(error = %e, "cannot leave the cluster cleanly");
     }

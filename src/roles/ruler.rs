@@ -121,6 +121,7 @@ async fn serve(args: RulerArgs) -> Result<()> {
         rules: Some(rules.clone()),
         notifier: Some(notifier),
         cluster: Some(status_source(member.clone())),
+        federation: None,
     };
     tracing::info!(id = member.id(), address = %args.listen_address, "ruler is ready");
     axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown_signal(shutdown)).await?;

@@ -117,6 +117,7 @@ async fn serve(args: ScraperArgs) -> Result<()> {
         rules: None,
         notifier: None,
         cluster: Some(status_source(member.clone())),
+        federation: None,
     };
     tracing::info!(id = member.id(), address = %args.listen_address, "scraper is ready");
     let app = api::router(state).merge(crate::ingest::router(appender, max_write_bytes));

@@ -61,6 +61,7 @@ async fn serve(args: StorageArgs) -> Result<()> {
         rules: None,
         notifier: None,
         cluster: Some(status_source(member.clone())),
+        federation: None,
     };
     tracing::info!(id = member.id(), grpc = %args.grpc_listen_address, "storage node is ready");
     let shutdown = Arc::new(tokio::sync::Notify::new());

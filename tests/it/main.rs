@@ -20,6 +20,7 @@ mod support;
 mod traces;
 mod tsdb;
 mod upstream;
+mod web;
 
 #[path = "../../benches/ingest.rs"]
 #[allow(dead_code)]

@@ -25,7 +25,11 @@ pub struct Sonde {
 
 impl Sonde {
     pub fn start(data_dir: &Path, extra_args: &[&str]) -> Sonde {
-        let port = free_port();
+        Sonde::start_on(free_port(), data_dir, extra_args)
+    }
+
+    /// `start` on a given port (e.g. one its configuration scrapes).
+    pub fn start_on(port: u16, data_dir: &Path, extra_args: &[&str]) -> Sonde {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
         let child = spawn(data_dir, port, &extra_args);
         let sonde = Sonde { child, port, data_dir: data_dir.to_path_buf(), extra_args };

@@ -1,0 +1,85 @@
+//! The UI of a loopback cluster's query node in Chromium: the cluster page
+//! shows every member, the Raft group and the storage ring; targets come
+//! from both scrapers, each with its owner; rules from the ruler; queries
+//! fan out to the storage nodes.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::webdriver::Browser;
+use crate::cluster::{Cluster, eventually};
+use crate::support::ureq_get;
+
+const RULES: &str = "
+groups:
+  - name: cluster-health
+    interval: 1s
+    rules:
+      - alert: AlwaysFiring
+        expr: vector(1)
+";
+
+#[tokio::test]
+async fn query_node_pages_show_the_whole_cluster() {
+    let Some(browser) = Browser::start().await else { return };
+    let files = tempfile::tempdir().unwrap();
+    let targets = files.path().join("targets.json");
+    std::fs::write(&targets, "[]").unwrap();
+    let rules = files.path().join("rules.yml");
+    std::fs::write(&rules, RULES).unwrap();
+    let ruler_config = files.path().join("ruler.yml");
+    std::fs::write(&ruler_config, format!("rule_files: ['{}']\n", rules.display())).unwrap();
+    let scrape_config = format!(
+        "global: {{scrape_interval: 1s}}\nscrape_configs:\n  - job_name: nodes\n    file_sd_configs: [{{files: ['{}'], refresh_interval: 1s}}]\n",
+        targets.display()
+    );
+    let cluster = Cluster::up_with(
+        2,
+        3,
+        &scrape_config,
+        &["--rulers", "1", "--rule-config", &ruler_config.display().to_string()],
+    );
+    // Scrape the query node and the three storage nodes' HTTP ports.
+    let addresses: Vec<String> = std::iter::once(cluster.query_url(""))
+        .chain((1..=3).map(|i| cluster.storage_url(i, "")))
+        .map(|url| url.trim_start_matches("http://").to_string())
+        .collect();
+    std::fs::write(&targets, json!([{"targets": addresses}]).to_string()).unwrap();
+    let up = cluster.query_url("/api/v1/query?query=count(up)");
+    eventually("four targets scraped and queryable", Duration::from_secs(60), || {
+        let (status, body) = ureq_get(&up).ok()?;
+        (status == 200 && body.contains(r#""4"]"#)).then_some(())
+    });
+
+    browser.open(&cluster.query_url("/cluster")).await;
+    browser.wait_for("ten members", "document.querySelectorAll('tr.member-row').length === 10", 30).await;
+    assert_eq!(browser.count("tr.member-row[data-state=active]").await, 10);
+    assert_eq!(browser.count("#raft tr.raft-row").await, 3);
+    assert_eq!(browser.count("#storage-ring tr.ring-row").await, 3);
+    assert_eq!(browser.count("#scrapers tr.scraper-row").await, 2);
+    let raft = browser.texts("#raft").await.join(" ");
+    assert!(raft.to_lowercase().contains("leader"), "{raft}");
+    browser.resize(1440, 1400).await;
+    browser.screenshot("cluster").await;
+    browser.resize(1440, 1000).await;
+
+    browser.open(&cluster.query_url("/targets")).await;
+    browser
+        .wait_for("four targets", "document.querySelectorAll('tr.target-row[data-health=up]').length === 4", 20)
+        .await;
+    let rows = browser.texts("tr.target-row").await.join("\n");
+    let scrapers =
+        [cluster.scraper_url(1, ""), cluster.scraper_url(2, "")].map(|u| u.trim_start_matches("http://").to_string());
+    assert!(scrapers.iter().any(|s| rows.contains(s.as_str())), "no scraper named in:\n{rows}");
+    browser.screenshot("cluster-targets").await;
+
+    browser.open(&cluster.query_url("/alerts")).await;
+    browser.wait_for("the ruler's firing alert", "document.querySelector('.alert-rule[data-state=firing]')", 30).await;
+    let ruler = cluster.ruler_url(1, "").trim_start_matches("http://").to_string();
+    assert!(browser.texts(".alert-group").await.join(" ").contains(&ruler), "the group does not name its ruler");
+
+    browser.open(&cluster.query_url("/query?g0.expr=up&g0.tab=graph&g0.range_input=5m")).await;
+    browser.wait_for("four series drawn", "document.querySelectorAll('svg.graph path.series').length === 4", 20).await;
+    assert_eq!(browser.console_errors().await, Vec::<String>::new());
+}
