@@ -11,6 +11,7 @@ use super::ApiState;
 use super::error::ApiError;
 use super::params::{Params, tenant};
 use super::response::{ApiResult, Success};
+use crate::series::Queryable as _;
 
 /// The Prometheus API level Sonde answers as; Grafana reads it to decide
 /// which features to use.
@@ -112,39 +113,28 @@ pub async fn tsdb(
         n => n,
     };
     let tenant = tenant(&headers)?;
-    let storage = state.storage.as_ref().ok_or_else(|| ApiError::unavailable("this node holds no TSDB"))?;
-    let Some(db) = storage.tenant(&tenant) else {
-        return Ok(Success::new(empty_status()));
+    // The local head where this node holds one; the storage nodes' heads
+    // merged on a query node.
+    let status = match (&state.storage, &state.query) {
+        (Some(storage), _) => storage.tsdb_status(&tenant, limit).await,
+        (None, Some(query)) => query.queryable.tsdb_status(&tenant, limit).await,
+        (None, None) => return Err(ApiError::unavailable("this node holds no TSDB and answers no queries")),
     };
-    let head = db.head();
-    let cardinality = head.cardinality(limit);
+    let status = status.map_err(ApiError::from)?;
     let to_list = |v: Vec<(String, u64)>| v.into_iter().map(|(name, value)| NameValue { name, value }).collect();
-    let mut chunk_count = 0u64;
-    head.for_each_series(|_, s| chunk_count += s.chunks.len() as u64 + 1);
-    let empty = head.is_empty();
     Ok(Success::new(TsdbStatus {
         head_stats: HeadStats {
-            num_series: head.num_series(),
-            num_label_pairs: head.num_label_pairs(),
-            chunk_count,
-            min_time: if empty { 0 } else { head.min_time() },
-            max_time: if empty { 0 } else { head.max_time() },
+            num_series: status.num_series,
+            num_label_pairs: status.num_label_pairs,
+            chunk_count: status.chunk_count,
+            min_time: status.min_time,
+            max_time: status.max_time,
         },
-        series_count_by_metric_name: to_list(cardinality.series_count_by_metric_name),
-        label_value_count_by_label_name: to_list(cardinality.label_value_count_by_label_name),
-        memory_in_bytes_by_label_name: to_list(cardinality.memory_in_bytes_by_label_name),
-        series_count_by_label_value_pair: to_list(cardinality.series_count_by_label_value_pair),
+        series_count_by_metric_name: to_list(status.series_count_by_metric_name),
+        label_value_count_by_label_name: to_list(status.label_value_count_by_label_name),
+        memory_in_bytes_by_label_name: to_list(status.memory_in_bytes_by_label_name),
+        series_count_by_label_value_pair: to_list(status.series_count_by_label_value_pair),
     }))
-}
-
-fn empty_status() -> TsdbStatus {
-    TsdbStatus {
-        head_stats: HeadStats { num_series: 0, num_label_pairs: 0, chunk_count: 0, min_time: 0, max_time: 0 },
-        series_count_by_metric_name: Vec::new(),
-        label_value_count_by_label_name: Vec::new(),
-        memory_in_bytes_by_label_name: Vec::new(),
-        series_count_by_label_value_pair: Vec::new(),
-    }
 }
 
 /// `/api/v1/status/cluster`: members, roles, states, the meta group's

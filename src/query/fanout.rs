@@ -19,11 +19,11 @@ use tracing::Instrument;
 use super::metrics::{CallOutcome, FANOUT_METRICS};
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::chunk::Chunk;
-use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints};
+use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints, TsdbStatus};
 use crate::storage::StoragePool;
-use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto};
+use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto, tsdb_status_from_proto};
 use crate::storage::proto::storage_client::StorageClient;
-use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, LabelsResponse, SelectRequest};
+use crate::storage::proto::{LabelNamesRequest, LabelValuesRequest, LabelsResponse, SelectRequest, TsdbStatusRequest};
 use crate::telemetry::trace;
 use tonic::transport::Channel;
 
@@ -256,6 +256,22 @@ impl Queryable for FanoutQueryable {
             async move { client.label_values(trace::request(request, &tracing::Span::current())).await }
         })
         .await
+    }
+
+    async fn tsdb_status(&self, tenant: &str, limit: usize) -> Result<TsdbStatus, Error> {
+        let request = TsdbStatusRequest { tenant: tenant.to_string(), limit: limit.min(u32::MAX as usize) as u32 };
+        let answers = self
+            .ask_all("storage.TsdbStatus", |mut client| {
+                let request = request.clone();
+                async move {
+                    let answer = client.tsdb_status(trace::request(request, &tracing::Span::current())).await;
+                    Ok(tsdb_status_from_proto(answer.map_err(status_text)?.into_inner()))
+                }
+            })
+            .await?;
+        // Each series lives on RF nodes, or on all of them when fewer.
+        let replication = self.options.replication_factor.min(self.ring.get().ring.nodes().len());
+        Ok(TsdbStatus::merge(answers, replication, limit))
     }
 }
 

@@ -10,6 +10,7 @@ mod labels;
 mod matcher;
 mod query;
 mod sample;
+mod status;
 
 pub use append::{AppendBatch, AppendOutcome, Appender};
 pub use error::{Error, ErrorCode};
@@ -17,6 +18,7 @@ pub use labels::{Label, Labels, METRIC_NAME, hash_pairs, is_legacy_label_name};
 pub use matcher::{MatchOp, Matcher};
 pub use query::{ChunkedSeries, Queryable, SelectHints};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, stale_nan};
+pub use status::{NameCount, TsdbStatus};
 
 /// The tenant of requests that name none (no `X-Scope-OrgID`), as in Mimir.
 pub const DEFAULT_TENANT: &str = "anonymous";

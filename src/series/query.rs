@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::chunk::{Chunk, merge_chunks};
-use super::{Error, Labels, Matcher, Sample};
+use super::{Error, Labels, Matcher, Sample, TsdbStatus};
 
 /// What a select covers and how much it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,4 +66,7 @@ pub trait Queryable: Send + Sync {
         hints: &SelectHints,
         matchers: &[Matcher],
     ) -> Result<Vec<String>, Error>;
+
+    /// Head statistics and the cardinality tops, each list at most `limit`.
+    async fn tsdb_status(&self, tenant: &str, limit: usize) -> Result<TsdbStatus, Error>;
 }

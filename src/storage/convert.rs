@@ -4,7 +4,7 @@ use tonic::Status;
 
 use crate::ingest::remote_write::proto::prometheus;
 use crate::series::chunk::{Chunk, Encoding};
-use crate::series::{AppendBatch, ChunkedSeries, Error, Label, Labels, MatchOp, Matcher, SelectHints};
+use crate::series::{AppendBatch, ChunkedSeries, Error, Label, Labels, MatchOp, Matcher, SelectHints, TsdbStatus};
 
 use super::proto::{self, label_matcher::Type};
 
@@ -179,5 +179,36 @@ mod tests {
         assert_eq!((b.samples[0].timestamp, b.samples[0].value), (0, 0.0));
         assert_eq!((b.samples[1].timestamp, b.samples[1].value), (1 << 40, -2.5));
         assert!(encode_write_request(&batch, &[]).is_empty());
+    }
+}
+
+pub fn tsdb_status_to_proto(status: TsdbStatus) -> proto::TsdbStatusResponse {
+    let list =
+        |pairs: Vec<(String, u64)>| pairs.into_iter().map(|(name, count)| proto::NameCount { name, count }).collect();
+    proto::TsdbStatusResponse {
+        num_series: status.num_series,
+        num_label_pairs: status.num_label_pairs,
+        chunk_count: status.chunk_count,
+        min_time: status.min_time,
+        max_time: status.max_time,
+        series_count_by_metric_name: list(status.series_count_by_metric_name),
+        label_value_count_by_label_name: list(status.label_value_count_by_label_name),
+        memory_in_bytes_by_label_name: list(status.memory_in_bytes_by_label_name),
+        series_count_by_label_value_pair: list(status.series_count_by_label_value_pair),
+    }
+}
+
+pub fn tsdb_status_from_proto(status: proto::TsdbStatusResponse) -> TsdbStatus {
+    let list = |counts: Vec<proto::NameCount>| counts.into_iter().map(|c| (c.name, c.count)).collect();
+    TsdbStatus {
+        num_series: status.num_series,
+        num_label_pairs: status.num_label_pairs,
+        chunk_count: status.chunk_count,
+        min_time: status.min_time,
+        max_time: status.max_time,
+        series_count_by_metric_name: list(status.series_count_by_metric_name),
+        label_value_count_by_label_name: list(status.label_value_count_by_label_name),
+        memory_in_bytes_by_label_name: list(status.memory_in_bytes_by_label_name),
+        series_count_by_label_value_pair: list(status.series_count_by_label_value_pair),
     }
 }

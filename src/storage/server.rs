@@ -12,11 +12,12 @@ use crate::series::{self, Appender, Queryable};
 use crate::tsdb::Storage;
 
 use super::MAX_MESSAGE_BYTES;
-use super::convert::{hints_from_proto, matchers_from_proto, series_to_proto};
+use super::convert::{hints_from_proto, matchers_from_proto, series_to_proto, tsdb_status_to_proto};
 use super::metrics::observe;
 use super::proto::storage_server::{self, StorageServer};
 use super::proto::{
     LabelNamesRequest, LabelValuesRequest, LabelsResponse, PushRequest, PushResponse, SelectRequest, SelectResponse,
+    TsdbStatusRequest, TsdbStatusResponse,
 };
 use crate::ingest::remote_write::{Decoder, Protocol};
 use crate::series::AppendBatch;
@@ -86,6 +87,19 @@ impl storage_server::Storage for StorageService {
         let started = Instant::now();
         let result = self.label_values_inner(request).instrument(span).await;
         observe("LabelValues", started, &result);
+        result
+    }
+
+    async fn tsdb_status(&self, request: Request<TsdbStatusRequest>) -> Result<Response<TsdbStatusResponse>, Status> {
+        let started = Instant::now();
+        let request = request.into_inner();
+        let result = self
+            .storage
+            .tsdb_status(&request.tenant, request.limit.max(1) as usize)
+            .await
+            .map(|status| Response::new(tsdb_status_to_proto(status)))
+            .map_err(status);
+        observe("TsdbStatus", started, &result);
         result
     }
 }

@@ -176,6 +176,27 @@ impl Queryable for Storage {
             None => Ok(Vec::new()),
         }
     }
+
+    async fn tsdb_status(&self, tenant: &str, limit: usize) -> Result<series::TsdbStatus, series::Error> {
+        validate_tenant(tenant)?;
+        let Some(db) = self.tenant(tenant) else { return Ok(series::TsdbStatus::default()) };
+        let head = db.head();
+        let cardinality = head.cardinality(limit);
+        let mut chunk_count = 0u64;
+        head.for_each_series(|_, s| chunk_count += s.chunks.len() as u64 + 1);
+        let empty = head.is_empty();
+        Ok(series::TsdbStatus {
+            num_series: head.num_series(),
+            num_label_pairs: head.num_label_pairs(),
+            chunk_count,
+            min_time: if empty { 0 } else { head.min_time() },
+            max_time: if empty { 0 } else { head.max_time() },
+            series_count_by_metric_name: cardinality.series_count_by_metric_name,
+            label_value_count_by_label_name: cardinality.label_value_count_by_label_name,
+            memory_in_bytes_by_label_name: cardinality.memory_in_bytes_by_label_name,
+            series_count_by_label_value_pair: cardinality.series_count_by_label_value_pair,
+        })
+    }
 }
 
 #[cfg(test)]

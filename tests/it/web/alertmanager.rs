@@ -1,10 +1,10 @@
-//! The Alertmanager page of `sonde alertmanager` in Chromium: alerts by
+//! The Alertmanager page of `sonde alertmanager` in each browser: alerts by
 //! group, a silence created from an alert through the form (which hides
 //! the alert), the silence expired, the receivers and the peers shown.
 
 use serde_json::{Value, json};
 
-use super::webdriver::Browser;
+use super::webdriver::{Browser, Engine};
 use crate::alertmanager::{Am, Recorder};
 
 const CONFIG: &str = "route:
@@ -22,9 +22,10 @@ async fn silences(client: &reqwest::Client, am: &Am) -> Vec<Value> {
     answer.as_array().unwrap().clone()
 }
 
-#[tokio::test]
-async fn alerts_are_grouped_and_silenced_from_the_page_and_the_silence_expires() {
-    let Some(browser) = Browser::start().await else { return };
+in_every_browser!(alerts_are_grouped_and_silenced_from_the_page_and_the_silence_expires);
+
+async fn alerts_are_grouped_and_silenced_from_the_page_and_the_silence_expires(engine: Engine) {
+    let Some(browser) = Browser::start(engine).await else { return };
     let dir = tempfile::tempdir().unwrap();
     let recorder = Recorder::start().await;
     let am = Am::sonde(dir.path(), &CONFIG.replace("RECORDER", &recorder.url("")), &[]);

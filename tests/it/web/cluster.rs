@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::webdriver::Browser;
+use super::webdriver::{Browser, Engine};
 use crate::cluster::{Cluster, eventually};
 use crate::support::ureq_get;
 
@@ -22,7 +22,7 @@ groups:
 
 #[tokio::test]
 async fn query_node_pages_show_the_whole_cluster() {
-    let Some(browser) = Browser::start().await else { return };
+    let Some(browser) = Browser::start(Engine::Chromium).await else { return };
     let files = tempfile::tempdir().unwrap();
     let targets = files.path().join("targets.json");
     std::fs::write(&targets, "[]").unwrap();
@@ -73,6 +73,19 @@ async fn query_node_pages_show_the_whole_cluster() {
         [cluster.scraper_url(1, ""), cluster.scraper_url(2, "")].map(|u| u.trim_start_matches("http://").to_string());
     assert!(scrapers.iter().any(|s| rows.contains(s.as_str())), "no scraper named in:\n{rows}");
     browser.screenshot("cluster-targets").await;
+
+    // Cardinality from the storage nodes' heads counts each series once
+    // (RF 3 on three nodes: every node holds every series).
+    let get = |url: &str| -> serde_json::Value { serde_json::from_str(&ureq_get(url).unwrap().1).unwrap() };
+    let status = get(&cluster.query_url("/api/v1/status/tsdb"));
+    let series = get(&cluster.query_url("/api/v1/query?query=count(%7B__name__%3D~%22.%2B%22%7D)"));
+    let counted: f64 = series["data"]["result"][0]["value"][1].as_str().unwrap().parse().unwrap();
+    let in_heads = status["data"]["headStats"]["numSeries"].as_f64().unwrap();
+    assert!((in_heads - counted).abs() <= counted * 0.05, "heads hold {in_heads} series, a query counts {counted}");
+    browser.open(&cluster.query_url("/tsdb-status")).await;
+    browser.wait_for("the top metrics", "document.querySelector('table#top-metrics tbody tr')", 20).await;
+    let top = status["data"]["seriesCountByMetricName"][0]["name"].as_str().unwrap().to_string();
+    assert!(browser.texts("table#top-metrics tbody tr").await[0].starts_with(&top));
 
     browser.open(&cluster.query_url("/alerts")).await;
     browser.wait_for("the ruler's firing alert", "document.querySelector('.alert-rule[data-state=firing]')", 30).await;

@@ -1,11 +1,11 @@
-//! Every page of `sonde all` in Chromium, against a node with known data:
+//! Every page of `sonde all` in each browser, against a node with known data:
 //! two remote-written series, three scrape targets (one down, one dropped
 //! by relabeling) and rules in each state, one of them failing.
 
 use serde_json::json;
 use sonde::ingest::remote_write::Protocol;
 
-use super::webdriver::{Browser, ENTER};
+use super::webdriver::{Browser, ENTER, Engine};
 use crate::support::{Sonde, body, now_ms, post_write, series};
 
 const RULES: &str = r#"
@@ -80,9 +80,10 @@ async fn run_query(browser: &Browser, expression: &str) {
     browser.click(".panel button.execute").await;
 }
 
-#[tokio::test]
-async fn query_page_runs_tables_and_graphs_and_shows_errors_where_they_are() {
-    let Some(browser) = Browser::start().await else { return };
+in_every_browser!(query_page_runs_tables_and_graphs_and_shows_errors_where_they_are);
+
+async fn query_page_runs_tables_and_graphs_and_shows_errors_where_they_are(engine: Engine) {
+    let Some(browser) = Browser::start(engine).await else { return };
     let dir = tempfile::tempdir().unwrap();
     let sonde = node(dir.path()).await;
 
@@ -152,9 +153,10 @@ async fn query_page_runs_tables_and_graphs_and_shows_errors_where_they_are() {
     assert_eq!(browser.console_errors().await, Vec::<String>::new());
 }
 
-#[tokio::test]
-async fn status_pages_show_targets_discovery_alerts_rules_and_the_node() {
-    let Some(browser) = Browser::start().await else { return };
+in_every_browser!(status_pages_show_targets_discovery_alerts_rules_and_the_node);
+
+async fn status_pages_show_targets_discovery_alerts_rules_and_the_node(engine: Engine) {
+    let Some(browser) = Browser::start(engine).await else { return };
     let dir = tempfile::tempdir().unwrap();
     let sonde = node(dir.path()).await;
     let client = reqwest::Client::new();

@@ -1,7 +1,8 @@
-//! A small W3C WebDriver client for Debian's `chromium` and `chromedriver`:
-//! the handful of commands the UI tests need (open a URL, run a script,
-//! find, click and type, take a screenshot), over the crate's own HTTP
-//! client rather than a WebDriver crate and its dependencies.
+//! A small W3C WebDriver client for Debian's `chromium` with `chromedriver`
+//! and `firefox-esr` with `geckodriver`: the handful of commands the UI tests
+//! need (open a URL, run a script, find, click and type, take a
+//! screenshot), over the crate's own HTTP client rather than a WebDriver
+//! crate and its dependencies.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,28 +16,72 @@ use crate::support::{free_port, reference_binary};
 /// The key WebDriver sends for Enter.
 pub const ENTER: &str = "\u{E007}";
 
-/// A headless Chromium session, closed (with its driver) when dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
+
+    /// The driver and the browser binaries, as found on PATH.
+    fn binaries(self) -> Option<(PathBuf, PathBuf)> {
+        match self {
+            Engine::Chromium => Some((reference_binary("chromedriver")?, reference_binary("chromium")?)),
+            Engine::Firefox => Some((reference_binary("geckodriver")?, reference_binary("firefox-esr")?)),
+        }
+    }
+
+    fn capabilities(self, binary: &Path) -> Value {
+        match self {
+            Engine::Chromium => json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--window-size=1440,1000", "--lang=en-GB", "--hide-scrollbars"],
+                },
+            }),
+            Engine::Firefox => json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": binary,
+                    "args": ["-headless", "-width=1440", "-height=1000"],
+                    "prefs": {"intl.accept_languages": "en-GB"},
+                },
+            }),
+        }
+    }
+}
+
+/// A headless browser session, closed (with its driver) when dropped.
 pub struct Browser {
     driver: Child,
     base: String,
     client: reqwest::Client,
+    engine: Engine,
     /// Where screenshots go.
     pub artifacts: PathBuf,
 }
 
 impl Browser {
     /// A new browser, or None (with the reason printed) outside CI when
-    /// Chromium or its driver is not installed.
-    pub async fn start() -> Option<Browser> {
-        let driver_binary = reference_binary("chromedriver")?;
-        let chromium = reference_binary("chromium")?;
+    /// the browser or its driver is not installed.
+    pub async fn start(engine: Engine) -> Option<Browser> {
+        let (driver_binary, browser_binary) = engine.binaries()?;
         let port = free_port();
         let driver = Command::new(driver_binary)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("cannot start chromedriver");
+            .expect("cannot start the WebDriver driver");
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -48,20 +93,13 @@ impl Browser {
                     break;
                 }
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            assert!(Instant::now() < deadline, "the {} driver did not become ready", engine.name());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1440,1000", "--lang=en-GB", "--hide-scrollbars"],
-            },
-        }}});
+        let capabilities = json!({"capabilities": {"alwaysMatch": engine.capabilities(&browser_binary)}});
         let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ui-screenshots");
         std::fs::create_dir_all(&artifacts).unwrap();
-        let mut browser = Browser { driver, base, client, artifacts };
+        let mut browser = Browser { driver, base, client, engine, artifacts };
         let session = browser.command("POST", "/session", capabilities).await;
         let id = session["sessionId"].as_str().expect("no session id").to_string();
         browser.base = format!("{}/session/{id}", browser.base);
@@ -165,7 +203,11 @@ impl Browser {
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let encoded = self.command("GET", "/screenshot", Value::Null).await;
         let png = base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap()).unwrap();
-        let path = self.artifacts.join(format!("{name}.png"));
+        // Chromium's are the README's; Firefox's are told apart by name.
+        let path = match self.engine {
+            Engine::Chromium => self.artifacts.join(format!("{name}.png")),
+            Engine::Firefox => self.artifacts.join(format!("{name}-{}.png", self.engine.name())),
+        };
         std::fs::write(&path, png).unwrap();
         path
     }
@@ -179,7 +221,18 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The session dies with its driver.
+        // Ending the session closes the browser (geckodriver would leave
+        // Firefox running if only the driver were killed); plain blocking
+        // HTTP, since drop cannot await.
+        use std::io::{Read, Write};
+        if let Some((host, path)) = self.base.strip_prefix("http://").and_then(|rest| rest.split_once('/')) {
+            if let Ok(mut stream) = std::net::TcpStream::connect(host) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let request = format!("DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+                let _ = stream.write_all(request.as_bytes());
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

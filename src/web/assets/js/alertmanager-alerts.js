@@ -3,27 +3,22 @@
 // the URL's hash so that a filtered view can be bookmarked.
 
 import {amApi} from './api.js';
-import {el, clear, errorBox, emptyBox, loadingBox, labelChips, badge, heading} from './dom.js';
-import {exactRegex, hashLink, labelsToFilter, splitMatchers, timeElement} from './alertmanager-common.js';
+import {el, clear, errorBox, emptyBox, loadingBox, labelChips, badge, heading, saveFilters, textOrLink} from './dom.js';
+import {isWebUrl} from './format.js';
+import {exactRegex, hashLink, labelsToFilter, matcherFilterForm, splitMatchers, timeElement} from './alertmanager-common.js';
 
 export async function render(root, context) {
   const {params, signal} = context;
-  const filterInput = el('input', {
-    type: 'search', class: 'am-filter mono', name: 'filter', value: params.get('filter') || '',
-    placeholder: '{severity="critical", team=~"db.*"}', 'aria-label': 'Filter by matchers', spellcheck: 'false',
-  });
   const receiverSelect = el('select', {class: 'am-receiver-filter', name: 'receiver', 'aria-label': 'Receiver'},
     el('option', {value: ''}, 'All receivers'));
   const silencedBox = el('input', {type: 'checkbox', name: 'silenced', checked: params.get('silenced') === 'true'});
   const inhibitedBox = el('input', {type: 'checkbox', name: 'inhibited', checked: params.get('inhibited') === 'true'});
   const results = el('div', {class: 'am-results'});
-
-  const filterForm = el('form', {class: 'am-filter-bar', role: 'search'},
-    filterInput,
+  const {form: filterForm, input: filterInput} = matcherFilterForm(params.get('filter'), '{severity="critical", team=~"db.*"}', [
     receiverSelect,
     el('label', {class: 'check'}, silencedBox, 'Silenced'),
     el('label', {class: 'check'}, inhibitedBox, 'Inhibited'),
-    el('button', {type: 'submit', class: 'primary'}, 'Filter'));
+  ], () => load());
 
   root.append(
     heading('Alerts', el('a', {class: 'button-link', href: '#/silences/new'}, 'New silence')),
@@ -36,12 +31,12 @@ export async function render(root, context) {
     loading = new AbortController();
     const abort = () => loading.abort();
     signal.addEventListener('abort', abort, {once: true});
-    const wanted = new URLSearchParams();
-    if (filterInput.value.trim()) wanted.set('filter', filterInput.value.trim());
-    if (receiverSelect.value) wanted.set('receiver', receiverSelect.value);
-    if (silencedBox.checked) wanted.set('silenced', 'true');
-    if (inhibitedBox.checked) wanted.set('inhibited', 'true');
-    context.setParams(wanted);
+    saveFilters(context, {
+      filter: filterInput.value.trim(),
+      receiver: receiverSelect.value,
+      silenced: silencedBox.checked && 'true',
+      inhibited: inhibitedBox.checked && 'true',
+    });
     clear(results).append(loadingBox('Loading alerts…'));
     try {
       const groups = await amApi('/api/v2/alerts/groups', {signal: loading.signal, params: {
@@ -60,22 +55,18 @@ export async function render(root, context) {
     }
   }
 
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    load();
-  });
   for (const control of [receiverSelect, silencedBox, inhibitedBox]) control.addEventListener('change', load);
 
   // The alerts load once the receivers fill the select, whose value the
   // request reads; without the receivers they load all the same.
-  amApi('/api/v2/receivers', {signal}).then((receivers) => {
-    const names = receivers.map((receiver) => receiver.name).sort();
-    const wanted = params.get('receiver') || '';
-    if (wanted && !names.includes(wanted)) names.unshift(wanted);
-    for (const name of names) receiverSelect.append(el('option', {value: name, selected: name === wanted}, name));
-  }, () => {}).finally(() => {
-    if (!signal.aborted) load();
-  });
+  // A receiver named in the URL stays selectable even when it is gone.
+  const wanted = params.get('receiver') || '';
+  amApi('/api/v2/receivers', {signal}).then((receivers) => (receivers || []).map((receiver) => receiver.name).sort(), () => [])
+    .then((names) => {
+      if (wanted && !names.includes(wanted)) names.unshift(wanted);
+      for (const name of names) receiverSelect.append(el('option', {value: name, selected: name === wanted}, name));
+      if (!signal.aborted) load();
+    });
 }
 
 function renderGroups(groups, showingAll) {
@@ -123,16 +114,5 @@ function renderAlert(alert) {
       inhibitedBy.map((fingerprint) => el('code', {}, fingerprint))) : null,
     annotationNames.length ? el('details', {class: 'am-annotations'},
       el('summary', {}, `Annotations (${annotationNames.length})`),
-      el('dl', {}, annotationNames.map((name) => [el('dt', {}, name), el('dd', {}, annotationValue(annotations[name]))]))) : null);
-}
-
-// Anyone who can post alerts sets these URLs: only web links become links
-// (never javascript: and the like).
-function isWebUrl(value) {
-  return typeof value === 'string' && /^https?:\/\/\S+$/i.test(value);
-}
-
-// Runbook and dashboard links are common annotations: make them links.
-function annotationValue(value) {
-  return isWebUrl(value) ? el('a', {href: value, target: '_blank', rel: 'noopener'}, value) : value;
+      el('dl', {}, annotationNames.map((name) => [el('dt', {}, name), el('dd', {}, textOrLink(annotations[name]))]))) : null);
 }

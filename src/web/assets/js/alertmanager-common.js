@@ -1,9 +1,9 @@
 // What the Alertmanager views share: matchers in Alertmanager's classic
 // syntax (`name="value"`, `=~`, `!=`, `!~`), matching them in the browser,
-// links between the views and times.
+// the matcher filter above lists, links between the views and times.
 
-import {el} from './dom.js';
-import {formatAgo, formatTime} from './format.js';
+import {el, chip} from './dom.js';
+import {formatAgo, formatTime, quoteValue} from './format.js';
 
 export const OPERATORS = ['=', '!=', '=~', '!~'];
 
@@ -18,11 +18,6 @@ export function operatorOf(matcher) {
 // An API v2 matcher from a name, an operator and a value.
 export function apiMatcher(name, operator, value) {
   return {name, value, isRegex: operator.endsWith('~'), isEqual: operator.startsWith('=')};
-}
-
-// A value in double quotes with the escapes Alertmanager's parser undoes.
-export function quoteValue(value) {
-  return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 export function formatMatcher(matcher) {
@@ -96,8 +91,22 @@ export function silenceMatches(silence, labels) {
 
 // Matchers as chips: name="value", name=~"regex", …
 export function matcherChips(matchers) {
-  return el('span', {class: 'labels'}, (matchers || []).map((matcher) =>
-    el('span', {class: 'label'}, el('b', {}, matcher.name), operatorOf(matcher), quoteValue(matcher.value))));
+  return el('span', {class: 'labels'}, (matchers || []).map((matcher) => chip(matcher.name, operatorOf(matcher), matcher.value)));
+}
+
+// The filter bar above the alerts and the silences: a matcher input (its
+// first control), more `controls` and a Filter button; `onsubmit` runs on
+// Enter or the button.
+export function matcherFilterForm(value, placeholder, controls, onsubmit) {
+  const input = el('input', {
+    type: 'search', class: 'am-filter mono', name: 'filter', value: value || '',
+    placeholder, 'aria-label': 'Filter by matchers', spellcheck: 'false',
+  });
+  const form = el('form', {class: 'am-filter-bar', role: 'search', onsubmit: (event) => {
+    event.preventDefault();
+    onsubmit();
+  }}, input, controls, el('button', {type: 'submit', class: 'primary'}, 'Filter'));
+  return {form, input};
 }
 
 // A hash link to a view: hashLink('silences/new', {filter: '{a="b"}'}).

@@ -61,7 +61,7 @@ function storedCreator() {
 // 2026-11-25T10:04:05Z: an API time a person can read and edit, with the
 // milliseconds only when there are some, so that editing keeps a time exact.
 function isoText(ms) {
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.000Z$/, 'Z') : '';
 }
 
 function matcherRow(matcher = {name: '', operator: '=', value: ''}, onRemove) {
@@ -97,6 +97,7 @@ function silenceForm(initial, signal) {
   const comment = el('textarea', {id: 'silence-comment', rows: 3, required: true, text: initial.comment || ''});
   const formError = el('div', {class: 'form-error'});
   const preview = el('div', {class: 'am-preview'});
+  let previews = 0;
 
   // The end follows the start and the duration; editing the end sets the
   // duration instead.
@@ -140,7 +141,12 @@ function silenceForm(initial, signal) {
     formError,
     el('div', {class: 'am-form-actions'},
       el('button', {type: 'submit', class: 'primary'}, initial.id ? 'Save silence' : 'Create silence'),
-      el('button', {type: 'button', class: 'preview', onclick: () => showPreview(rows, preview, formError, signal)}, 'Preview alerts'),
+      el('button', {type: 'button', class: 'preview', onclick: () => {
+        // A new preview supersedes the one still loading.
+        previews += 1;
+        const mine = previews;
+        showPreview(rows, preview, formError, signal, () => mine === previews);
+      }}, 'Preview alerts'),
       el('a', {class: 'button-link', href: '#/silences'}, 'Cancel')),
     preview);
 
@@ -208,7 +214,8 @@ function buildSilence(rows, inputs, id) {
 }
 
 // The alerts the matchers select now, silenced and inhibited ones included.
-async function showPreview(rows, preview, formError, signal) {
+// `current()` says whether this preview is still the latest.
+async function showPreview(rows, preview, formError, signal, current) {
   clear(formError);
   const matchers = collectMatchers(rows);
   if (!matchers.length) {
@@ -218,6 +225,7 @@ async function showPreview(rows, preview, formError, signal) {
   clear(preview).append(loadingBox('Finding the matching alerts…'));
   try {
     const alerts = await amApi('/api/v2/alerts', {signal, params: {filter: matchers.map(formatMatcher)}});
+    if (!current()) return;
     clear(preview).append(
       el('h2', {}, `${alerts.length} alert${alerts.length === 1 ? '' : 's'} match${alerts.length === 1 ? 'es' : ''} now`),
       alerts.length
@@ -225,6 +233,6 @@ async function showPreview(rows, preview, formError, signal) {
           badge(alert.status.state, alert.status.state === 'active' ? 'firing' : alert.status.state), labelChips(alert.labels))))
         : emptyBox('No alerts match these matchers now.'));
   } catch (error) {
-    if (error.name !== 'AbortError') clear(preview).append(errorBox(error, 'Cannot preview'));
+    if (error.name !== 'AbortError' && current()) clear(preview).append(errorBox(error, 'Cannot preview'));
   }
 }

@@ -4,8 +4,8 @@
 // `#/silences/<id>`) marks one silence, e.g. the one just saved.
 
 import {amApi} from './api.js';
-import {el, clear, errorBox, emptyBox, loadingBox, badge, heading} from './dom.js';
-import {formatMatcher, hashLink, matcherChips, silenceMatches, splitMatchers, timeElement} from './alertmanager-common.js';
+import {el, clear, errorBox, emptyBox, loadingBox, badge, heading, saveFilters} from './dom.js';
+import {formatMatcher, hashLink, matcherChips, matcherFilterForm, silenceMatches, splitMatchers, timeElement} from './alertmanager-common.js';
 
 const STATES = [
   {state: 'active', title: 'Active'},
@@ -16,41 +16,39 @@ const STATES = [
 export async function render(root, context) {
   const {params, signal} = context;
   const highlight = params.get('highlight') || context.silenceId || '';
-  const filterInput = el('input', {
-    type: 'search', class: 'am-filter mono', name: 'filter', value: params.get('filter') || '',
-    placeholder: '{alertname="InstanceDown"}', 'aria-label': 'Filter by matchers', spellcheck: 'false',
-  });
-  const filterForm = el('form', {class: 'am-filter-bar', role: 'search'},
-    filterInput, el('button', {type: 'submit', class: 'primary'}, 'Filter'));
+  const {form: filterForm, input: filterInput} = matcherFilterForm(params.get('filter'), '{alertname="InstanceDown"}', [], () => load());
   const results = el('div', {class: 'am-results'});
   root.append(
     heading('Silences', el('a', {class: 'button-link', href: '#/silences/new'}, 'New silence')),
     filterForm,
     results);
 
+  // A new load (filter, reload after an expiry) supersedes the one running.
+  let loading = null;
   async function load() {
-    const wanted = new URLSearchParams();
-    if (filterInput.value.trim()) wanted.set('filter', filterInput.value.trim());
-    if (highlight) wanted.set('highlight', highlight);
-    context.setParams(wanted);
+    if (signal.aborted) return; // e.g. the reload after an expiry, once the user has left
+    if (loading) loading.abort();
+    const mine = new AbortController();
+    loading = mine;
+    const abort = () => mine.abort();
+    signal.addEventListener('abort', abort, {once: true});
+    saveFilters(context, {filter: filterInput.value.trim(), highlight});
     clear(results).append(loadingBox('Loading silences…'));
     try {
       // All alerts, silenced ones included, to count what each silence mutes.
       const [silences, alerts] = await Promise.all([
-        amApi('/api/v2/silences', {signal, params: {filter: splitMatchers(filterInput.value)}}),
-        amApi('/api/v2/alerts', {signal}).catch(() => null),
+        amApi('/api/v2/silences', {signal: mine.signal, params: {filter: splitMatchers(filterInput.value)}}),
+        amApi('/api/v2/alerts', {signal: mine.signal}).catch(() => null),
       ]);
       clear(results).append(renderSilences(silences, alerts, highlight, load));
       const marked = results.querySelector('.am-silence.highlight');
       if (marked) marked.scrollIntoView({block: 'center'});
     } catch (error) {
       if (error.name !== 'AbortError') clear(results).append(errorBox(error, 'Cannot list the silences'));
+    } finally {
+      signal.removeEventListener('abort', abort);
     }
   }
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    load();
-  });
   await load();
 }
 

@@ -2,7 +2,7 @@
 // (/api/v2/status: version, uptime, cluster and the configuration).
 
 import {amApi} from './api.js';
-import {el, errorBox, emptyBox, loadingBox, badge, heading} from './dom.js';
+import {el, errorBox, emptyBox, loadingBox, badge, heading, keyValueTable, dataTable} from './dom.js';
 import {hashLink, timeElement} from './alertmanager-common.js';
 
 export async function render(root, context) {
@@ -21,12 +21,6 @@ async function load(root, title, path, signal) {
     if (error.name !== 'AbortError') waiting.replaceWith(errorBox(error, `Cannot read ${path}`));
     return null;
   }
-}
-
-// A table of name/value rows, the names as row headers.
-function keyValueTable(rows, attrs) {
-  return el('table', {class: 'data', ...attrs}, el('tbody', {}, rows.map(([name, value]) =>
-    el('tr', {}, el('th', {scope: 'row'}, name), el('td', {}, value)))));
 }
 
 async function renderReceivers(root, {signal}) {
@@ -58,7 +52,7 @@ async function renderStatus(root, {signal}) {
       ['Build date', version.buildDate || el('span', {class: 'muted'}, 'unknown')],
       ['Runtime', version.goVersion],
       ['Started', Number.isFinite(uptime) ? timeElement(status.uptime) : el('span', {class: 'muted'}, 'unknown')],
-    ], {class: 'data am-version'}),
+    ], {class: 'am-version'}),
     renderCluster(status.cluster || {status: 'disabled'}),
     el('h2', {}, 'Configuration'),
     el('pre', {class: 'am-config'}, (status.config && status.config.original) || ''));
@@ -80,9 +74,9 @@ function renderCluster(cluster) {
     section.append(emptyBox('No peers'));
     return section;
   }
-  const rows = el('tbody', {}, peers.map((peer) => el('tr', {class: 'am-peer', dataset: {name: peer.name}},
+  const rows = peers.map((peer) => el('tr', {class: 'am-peer', dataset: {name: peer.name}},
     el('td', {}, el('code', {}, peer.name), peer.name === cluster.name ? el('span', {class: 'muted'}, ' (this one)') : null),
-    el('td', {}, el('code', {}, peer.address)))));
-  section.append(el('table', {class: 'data am-peers'}, el('thead', {}, el('tr', {}, el('th', {}, 'Peer'), el('th', {}, 'Address'))), rows));
+    el('td', {}, el('code', {}, peer.address))));
+  section.append(dataTable(['Peer', 'Address'], rows, {class: 'am-peers'}));
   return section;
 }

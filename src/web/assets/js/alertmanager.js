@@ -40,8 +40,17 @@ function parseHash() {
   const queryAt = hash.indexOf('?');
   const path = queryAt < 0 ? hash : hash.slice(0, queryAt);
   const query = queryAt < 0 ? '' : hash.slice(queryAt + 1);
-  const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const segments = path.split('/').filter(Boolean).map(decodeSegment);
   return {path, segments, params: new URLSearchParams(query)};
+}
+
+// A hand-typed `%` that starts no escape stays as it is.
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function renderNav(current) {
@@ -56,7 +65,8 @@ let leave = null;
 
 async function render() {
   if (leave) leave.abort();
-  leave = new AbortController();
+  const own = new AbortController();
+  leave = own;
   const {path, segments, params} = parseHash();
   const view = route(segments);
   document.title = `${view.title} · Sonde Alertmanager`;
@@ -64,19 +74,18 @@ async function render() {
   const root = clear(document.getElementById('page'));
   root.dataset.page = view.tab.slice(2).replace('/', '-');
   const context = {
-    signal: leave.signal,
+    signal: own.signal,
     params,
     view: view.view,
     mode: view.mode,
     silenceId: view.silenceId,
     title: view.title,
-    // Replaces the hash's query string without re-rendering the view.
+    // Replaces the hash's query string without re-rendering the view; a
+    // view the user has left (a late answer) no longer touches the URL.
     setParams(next) {
+      if (own.signal.aborted) return;
       const search = next.toString();
       history.replaceState(null, '', `#/${path}${search ? `?${search}` : ''}`);
-    },
-    navigate(hash) {
-      location.hash = hash;
     },
   };
   try {

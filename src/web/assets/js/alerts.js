@@ -2,16 +2,18 @@
 // of firing and pending rules at the top, and on demand the rule's
 // definition and its active alerts.
 
-import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton, section, dataTable,
+  saveFilters, filterGroups, textOrLink} from './dom.js';
 import {api} from './api.js';
-import {formatAgo, formatDuration, formatTime, formatValue, textMatcher} from './format.js';
+import {formatAgo, formatDuration, formatTime, formatValue, labelPairs, textMatcher} from './format.js';
 
 const STATES = ['firing', 'pending', 'inactive'];
 
 export async function render(root, context) {
   const {signal, params} = context;
+  // `state` lists the states shown (`none` when no box is ticked).
   const wanted = (params.get('state') || '').split(',').filter((state) => STATES.includes(state));
-  const filter = {search: params.get('search') || '', states: new Set(wanted.length ? wanted : STATES)};
+  const filter = {search: params.get('search') || '', states: new Set(params.has('state') ? wanted : STATES)};
   let rules = [];
   let groups = [];
 
@@ -20,12 +22,10 @@ export async function render(root, context) {
   const noMatch = emptyBox('No alerting rules match the filter.');
   noMatch.hidden = true;
 
-  const remember = () => {
-    const next = new URLSearchParams();
-    if (filter.search) next.set('search', filter.search);
-    if (filter.states.size < STATES.length) next.set('state', STATES.filter((s) => filter.states.has(s)).join(','));
-    context.setParams(next);
-  };
+  const remember = () => saveFilters(context, {
+    search: filter.search,
+    state: filter.states.size < STATES.length && (STATES.filter((s) => filter.states.has(s)).join(',') || 'none'),
+  });
   const stateChecks = STATES.map((state) => el('label', {class: 'check'},
     el('input', {type: 'checkbox', checked: filter.states.has(state), dataset: {state}, onchange: (event) => {
       if (event.target.checked) filter.states.add(state);
@@ -34,10 +34,13 @@ export async function render(root, context) {
       applyFilter();
     }}), state));
   const expandButton = el('button', {type: 'button', onclick: () => {
-    const open = !rules.every((rule) => rule.node.open);
-    for (const rule of rules) rule.node.open = open;
-    expandButton.textContent = open ? 'Collapse all' : 'Expand all';
+    const open = !rules.every((rule) => rule.row.open);
+    for (const rule of rules) rule.row.open = open;
+    updateExpandButton();
   }}, 'Expand all');
+  const updateExpandButton = () => {
+    expandButton.textContent = rules.length && rules.every((rule) => rule.row.open) ? 'Collapse all' : 'Expand all';
+  };
 
   root.append(
     heading('Alerts',
@@ -51,9 +54,7 @@ export async function render(root, context) {
 
   function applyFilter() {
     const matches = textMatcher(filter.search);
-    for (const rule of rules) rule.node.hidden = !(filter.states.has(rule.state) && matches(rule.text));
-    for (const group of groups) group.node.hidden = group.rules.every((rule) => rule.node.hidden);
-    noMatch.hidden = rules.length === 0 || rules.some((rule) => !rule.node.hidden);
+    filterGroups(groups, (rule) => filter.states.has(rule.state) && matches(rule.text), noMatch);
   }
 
   async function load() {
@@ -65,18 +66,21 @@ export async function render(root, context) {
       if (error.name === 'AbortError') return;
       rules = [];
       groups = [];
+      updateExpandButton();
       counts.replaceChildren();
       noMatch.hidden = true;
       body.replaceChildren(errorBox(error, 'Cannot load the alerting rules'));
       return;
     }
-    const open = new Set(rules.filter((rule) => rule.node.open).map((rule) => rule.key));
+    const open = new Set(rules.filter((rule) => rule.row.open).map((rule) => rule.key));
     groups = (data.groups || []).map((group) => groupSection(group, open));
-    rules = groups.flatMap((group) => group.rules);
+    rules = groups.flatMap((group) => group.items);
+    for (const rule of rules) rule.row.addEventListener('toggle', updateExpandButton);
     counts.replaceChildren(...countChips(rules));
     body.replaceChildren(...groups.map((group) => group.node));
     if (rules.length === 0) body.append(emptyBox('No alerting rules: no rule file loaded by this node defines an `alert:` rule.'));
     applyFilter();
+    updateExpandButton();
   }
 
   await load();
@@ -95,19 +99,18 @@ function countChips(rules) {
 function groupSection(group, open) {
   const rules = (group.rules || []).filter((rule) => rule.type !== 'recording')
     .map((rule) => ruleEntry(group, rule, open));
-  const node = el('details', {class: 'section alert-group', open: true, dataset: {group: group.name}},
-    el('summary', {},
-      el('span', {class: 'group-name'}, group.name), ' ',
-      el('span', {class: 'muted'}, group.file),
-      group.ruler ? el('span', {class: 'muted'}, ` · ruler ${group.ruler}`) : null),
-    rules.map((rule) => rule.node));
-  return {node, rules};
+  const node = section([
+    el('span', {class: 'group-name'}, group.name), ' ',
+    el('span', {class: 'muted'}, group.file),
+    group.ruler ? el('span', {class: 'muted'}, ` · ruler ${group.ruler}`) : null,
+  ], {class: 'alert-group', open: true, dataset: {group: group.name}}, rules.map((rule) => rule.row));
+  return {node, items: rules};
 }
 
 function ruleEntry(group, rule, open) {
   const key = `${group.file}\u0000${group.name}\u0000${rule.name}\u0000${rule.query}`;
   const alerts = rule.alerts || [];
-  const text = [rule.name, rule.query, ...labelText(rule.labels), ...alerts.flatMap((alert) => labelText(alert.labels))]
+  const text = [rule.name, rule.query, ...labelPairs(rule.labels), ...alerts.flatMap((alert) => labelPairs(alert.labels))]
     .join(' ').toLowerCase();
   const active = alerts.length ? el('span', {class: 'muted'}, `${alerts.length} active`) : null;
   const node = el('details', {class: `alert-rule ${rule.state}`, open: open.has(key), dataset: {state: rule.state, name: rule.name}},
@@ -117,11 +120,7 @@ function ruleEntry(group, rule, open) {
       rule.lastError ? errorBox(rule.lastError, 'Evaluation failed') : null,
       el('pre', {class: 'rule-definition'}, ruleYaml(rule)),
       alerts.length ? alertTable(alerts) : el('p', {class: 'muted'}, 'No active alerts.')));
-  return {key, node, state: rule.state, text, alerts};
-}
-
-function labelText(labels) {
-  return Object.entries(labels || {}).map(([name, value]) => `${name}="${value}"`);
+  return {key, row: node, state: rule.state, text, alerts};
 }
 
 // The rule as it would read in a rule file.
@@ -145,7 +144,7 @@ function annotationList(annotations) {
   const entries = Object.entries(annotations || {});
   if (!entries.length) return null;
   return el('div', {class: 'annotations'}, entries.map(([name, value]) =>
-    el('div', {}, el('span', {class: 'muted'}, `${name}: `), value)));
+    el('div', {}, el('span', {class: 'muted'}, `${name}: `), textOrLink(value))));
 }
 
 function alertTable(alerts) {
@@ -155,7 +154,5 @@ function alertTable(alerts) {
     el('td', {class: 'nowrap', title: formatTime(Date.parse(alert.activeAt))}, formatAgo(alert.activeAt),
       alert.keepFiringSince ? el('div', {class: 'muted'}, `keeps firing since ${formatAgo(alert.keepFiringSince)}`) : null),
     el('td', {class: 'num'}, formatValue(alert.value))));
-  return el('table', {class: 'data alerts'},
-    el('thead', {}, el('tr', {}, ['Labels', 'State', 'Active since', 'Value'].map((h, i) => el('th', {class: i === 3 ? 'num' : null}, h)))),
-    el('tbody', {}, rows));
+  return dataTable(['Labels', 'State', 'Active since', ['Value', 'num']], rows, {class: 'alerts'});
 }

@@ -21,6 +21,7 @@ const PAGES = [
 const ALIASES = {'/graph': '/query', '/': '/query'};
 
 let leave = null;
+let shown = ''; // the path and query string of the page rendered
 
 function pageFor(path) {
   const wanted = ALIASES[path] || path;
@@ -40,22 +41,26 @@ function renderNav() {
 
 async function render() {
   if (leave) leave.abort();
-  leave = new AbortController();
+  const own = new AbortController();
+  leave = own;
+  shown = location.pathname + location.search;
   const page = pageFor(location.pathname);
   document.title = `${page.title} · Sonde`;
   renderNav();
   const root = clear(document.getElementById('page'));
   root.dataset.page = page.path.slice(1);
   const context = {
-    signal: leave.signal,
+    signal: own.signal,
     params: new URLSearchParams(location.search),
     view: page.view,
-    // Replaces the URL's query string without reloading (for state in URLs).
+    // Replaces the URL's query string without reloading (for state in
+    // URLs); a page the user has left (a late answer) no longer touches it.
     setParams(params) {
+      if (own.signal.aborted) return;
       const search = params.toString();
       history.replaceState(null, '', search ? `${location.pathname}?${search}` : location.pathname);
+      shown = location.pathname + location.search;
     },
-    navigate,
   };
   try {
     const module = await import(page.module);
@@ -65,7 +70,7 @@ async function render() {
   }
 }
 
-export function navigate(url) {
+function navigate(url) {
   history.pushState(null, '', url);
   render();
 }
@@ -75,13 +80,31 @@ document.addEventListener('click', (event) => {
   const link = event.target.closest('a[href]');
   if (!link || link.target || event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (link.hasAttribute('download')) return;
   const url = new URL(link.href, location.href);
   if (url.origin !== location.origin || !(pageFor(url.pathname).path === (ALIASES[url.pathname] || url.pathname))) return;
+  // In-page anchors (#…) are left to the browser.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   event.preventDefault();
-  for (const menu of document.querySelectorAll('details.menu[open]')) menu.open = false;
+  closeMenus();
   navigate(url.pathname + url.search);
 });
-window.addEventListener('popstate', render);
+// Back and forward; a move between in-page anchors keeps the page.
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== shown) render();
+});
+
+// The Status menu closes on a click outside it and on Escape.
+function closeMenus(except = null) {
+  for (const menu of document.querySelectorAll('details.menu[open]')) if (menu !== except) menu.open = false;
+}
+document.addEventListener('click', (event) => closeMenus(event.target.closest('details.menu')));
+document.addEventListener('keydown', (event) => {
+  const open = document.querySelector('details.menu[open]');
+  if (event.key !== 'Escape' || !open) return;
+  closeMenus();
+  open.querySelector('summary').focus();
+});
 
 themeButton(document.getElementById('theme'));
 

@@ -53,7 +53,7 @@ export function completionContext(text, caret) {
   for (let i = 0; i < before.length; i++) {
     const c = before[i];
     if (quote) {
-      if (c === '\\') i += 1;
+      if (c === '\\' && quote !== '`') i += 1;
       else if (c === quote) quote = null;
     } else if (c === '#') {
       const newline = before.indexOf('\n', i);
@@ -126,8 +126,11 @@ function describe(metadata, name) {
 // panel passes its keydown events to `handleKey`, which answers whether it
 // used the key (so Enter runs the query only when the list is closed).
 export function attachAutocomplete(textarea, field, source) {
-  const list = el('ul', {class: 'autocomplete', role: 'listbox', hidden: true});
+  const list = el('ul', {class: 'autocomplete', role: 'listbox', 'aria-label': 'Suggestions', hidden: true});
   field.append(list);
+  list.id = `${fieldId()}-suggestions`;
+  textarea.setAttribute('aria-autocomplete', 'list');
+  textarea.setAttribute('aria-controls', list.id);
   let items = [];
   let selected = 0;
   let context = null;
@@ -231,7 +234,8 @@ export function attachAutocomplete(textarea, field, source) {
     let back = 0; // how far to move the caret back from the end of the insertion
     let follow = false; // whether to offer completions again right away
     if (ctx.kind === 'value') {
-      text = item.value.replace(/\\/g, '\\\\').replace(new RegExp(ctx.quote, 'g'), `\\${ctx.quote}`);
+      // Backtick strings are raw in PromQL: nothing to escape (nor can be).
+      if (ctx.quote !== '`') text = item.value.replace(/\\/g, '\\\\').replace(new RegExp(ctx.quote, 'g'), `\\${ctx.quote}`);
       if (!after.startsWith(ctx.quote)) text += ctx.quote;
       else back = -1; // step over the existing closing quote
     } else if (ctx.kind === 'label' && !/^\s*[=!]/.test(after) && isInBraces(ctx)) {
@@ -267,7 +271,6 @@ export function attachAutocomplete(textarea, field, source) {
   textarea.addEventListener('click', close);
 
   return {
-    isOpen: () => !list.hidden,
     close,
     handleKey(event) {
       if (event.key === ' ' && event.ctrlKey) {

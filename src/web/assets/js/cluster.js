@@ -2,7 +2,7 @@
 // meta group's Raft state, how the storage ring is shared out and how many
 // targets each scraper owns. It refreshes itself every few seconds.
 
-import {el, heading, errorBox, emptyBox, loadingBox, badge, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, badge, refreshButton, dataTable, saveFilters} from './dom.js';
 import {api} from './api.js';
 import {formatAgo, formatDuration, formatTime} from './format.js';
 
@@ -12,32 +12,44 @@ export async function render(root, context) {
   const {signal} = context;
   let timer = null;
   let loaded = false;
+  let loads = 0; // the latest load's number: an older answer is dropped
 
   const problems = el('div', {class: 'cluster-problems'});
   const updated = el('span', {class: 'muted updated'});
   const body = el('div', {class: 'cluster'}, loadingBox('Loading the cluster status…'));
-  const autoCheck = el('input', {type: 'checkbox', checked: true, onchange: schedule});
+  // Turning auto-refresh off is kept in the URL (auto=0).
+  const autoCheck = el('input', {type: 'checkbox', checked: context.params.get('auto') !== '0', onchange: () => {
+    saveFilters(context, {auto: !autoCheck.checked && '0'});
+    if (autoCheck.checked) load();
+    else clearTimeout(timer);
+  }});
 
   root.append(
     heading('Cluster', updated, el('label', {class: 'check'}, autoCheck, `Auto-refresh (${REFRESH_MS / 1000}s)`), refreshButton(load)),
     problems, body);
   signal.addEventListener('abort', () => clearTimeout(timer));
+  // No refreshing while the page is not shown; back in view, it catches up.
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && autoCheck.checked) load();
+  }, {signal});
 
   function schedule() {
     clearTimeout(timer);
-    if (autoCheck.checked && !signal.aborted) timer = setTimeout(load, REFRESH_MS);
+    if (autoCheck.checked && !signal.aborted && !document.hidden) timer = setTimeout(load, REFRESH_MS);
   }
 
   async function load() {
     clearTimeout(timer);
+    const mine = ++loads;
     try {
       const {data} = await api('/api/v1/status/cluster', {}, {signal});
+      if (mine !== loads) return;
       problems.replaceChildren(...statusNotices(data));
       body.replaceChildren(...draw(data));
-      updated.textContent = `updated ${formatTime(Date.now(), false).slice(11)}`;
+      updated.textContent = `updated ${formatTime(Date.now()).slice(11)}`;
       loaded = true;
     } catch (error) {
-      if (error.name === 'AbortError') return;
+      if (error.name === 'AbortError' || mine !== loads) return;
       // A failed refresh keeps the last status on screen, marked as stale.
       problems.replaceChildren(errorBox(error, loaded ? 'Cannot refresh the cluster status (showing the last one)' : 'Cannot load the cluster status'));
       if (!loaded) body.replaceChildren();
@@ -141,10 +153,8 @@ function membersTable(members, data) {
       withTargets ? el('td', {class: 'num'}, owned.has(String(member.id)) ? String(owned.get(String(member.id)) ?? '—') : '') : null);
   });
   const headers = ['ID', 'Roles', 'Address', 'Zone', 'State', 'Last heartbeat', 'Registered'];
-  if (withTargets) headers.push('Targets');
-  return el('table', {class: 'data members'},
-    el('thead', {}, el('tr', {}, headers.map((header) => el('th', {class: header === 'Targets' ? 'num' : null}, header)))),
-    el('tbody', {}, rows));
+  if (withTargets) headers.push(['Targets', 'num']);
+  return dataTable(headers, rows, {class: 'members'});
 }
 
 // Heartbeats come every few seconds: tenths are enough.
@@ -170,9 +180,7 @@ function raftSection(meta) {
       `Answered by node ${meta.answeredBy ?? '?'} (${meta.raftState || 'unknown state'}).`),
     el('dl', {class: 'raft-indexes'}, indexes.map(([name, value]) => el('div', {}, el('dt', {}, name), el('dd', {}, String(value ?? '—'))))),
     rows.length
-      ? el('table', {class: 'data raft'},
-        el('thead', {}, el('tr', {}, ['ID', 'Address', 'Kind', 'Role'].map((header) => el('th', {}, header)))),
-        el('tbody', {}, rows))
+      ? dataTable(['ID', 'Address', 'Kind', 'Role'], rows, {class: 'raft'})
       : emptyBox('The meta group reported no Raft members.'));
 }
 
@@ -194,10 +202,7 @@ function ringSection(ring) {
     el('p', {class: 'muted'}, 'The share of the token ring each storage node owns as primary replica',
       nodes.length ? ` (an even split gives each ${(100 / nodes.length).toFixed(1)}%).` : '.'),
     rows.length
-      ? el('table', {class: 'data ring'},
-        el('thead', {}, el('tr', {}, ['ID', 'Address', 'Zone', 'State', 'Tokens', 'Ownership', ''].map((header, i) =>
-          el('th', {class: i === 4 || i === 5 ? 'num' : i === 6 ? 'bar-cell' : null}, header)))),
-        el('tbody', {}, rows))
+      ? dataTable(['ID', 'Address', 'Zone', 'State', ['Tokens', 'num'], ['Ownership', 'num'], ['', 'bar-cell']], rows, {class: 'ring'})
       : emptyBox('The storage ring is empty: no storage node is active.'));
 }
 
@@ -217,9 +222,7 @@ function scrapersSection(scrapers, known) {
   return el('section', {id: 'scrapers'},
     el('h2', {}, 'Scrapers'),
     rows.length
-      ? el('table', {class: 'data scrapers'},
-        el('thead', {}, el('tr', {}, el('th', {}, 'ID'), el('th', {}, 'Address'), el('th', {class: 'num'}, 'Owned targets'), el('th', {class: 'bar-cell'}, ''))),
-        el('tbody', {}, rows))
+      ? dataTable(['ID', 'Address', ['Owned targets', 'num'], ['', 'bar-cell']], rows, {class: 'scrapers'})
       : emptyBox(known ? 'No active scrapers: no node with the scraper role is active, so no target is scraped.'
         : 'Unknown: how many targets each scraper owns comes from the meta group, which could not be reached.'));
 }

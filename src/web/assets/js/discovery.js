@@ -2,9 +2,10 @@
 // its labels before relabeling beside the labels it got after relabeling, or
 // "dropped" when relabeling dropped it.
 
-import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton, section, dataTable,
+  saveFilters, filterGroups} from './dom.js';
 import {api} from './api.js';
-import {textMatcher} from './format.js';
+import {labelPairs, textMatcher} from './format.js';
 
 const SHOWN = {all: 'active and dropped', active: 'active only', dropped: 'dropped only'};
 
@@ -15,18 +16,15 @@ export async function render(root, context) {
     show: Object.hasOwn(SHOWN, params.get('show') || '') ? params.get('show') : 'all',
   };
   let pools = [];
+  // Pools the user folded stay folded across a refresh.
+  const collapsed = new Set();
 
   const overview = el('div', {class: 'sd-overview'});
   const body = el('div', {class: 'sd-pools'});
   const noMatch = emptyBox('No discovered targets match the filter.');
   noMatch.hidden = true;
 
-  const remember = () => {
-    const next = new URLSearchParams();
-    if (filter.search) next.set('search', filter.search);
-    if (filter.show !== 'all') next.set('show', filter.show);
-    context.setParams(next);
-  };
+  const remember = () => saveFilters(context, {search: filter.search, show: filter.show !== 'all' && filter.show});
   const showSelect = el('select', {'aria-label': 'Targets shown', onchange: () => {
     filter.show = showSelect.value;
     remember();
@@ -46,18 +44,7 @@ export async function render(root, context) {
 
   function applyFilter() {
     const matches = textMatcher(filter.search);
-    let anyShown = false;
-    for (const pool of pools) {
-      let shown = 0;
-      for (const target of pool.targets) {
-        const visible = (filter.show === 'all' || filter.show === target.kind) && matches(target.text);
-        target.row.hidden = !visible;
-        if (visible) shown += 1;
-      }
-      pool.node.hidden = shown === 0;
-      anyShown ||= shown > 0;
-    }
-    noMatch.hidden = anyShown || pools.length === 0;
+    filterGroups(pools, (target) => (filter.show === 'all' || filter.show === target.kind) && matches(target.text), noMatch);
   }
 
   async function load() {
@@ -74,7 +61,13 @@ export async function render(root, context) {
       return;
     }
     const grouped = groupByPool(data);
-    pools = grouped.map(poolSection);
+    pools = grouped.map((pool) => poolSection(pool, !collapsed.has(pool.name)));
+    for (const pool of pools) {
+      pool.node.addEventListener('toggle', () => {
+        if (pool.node.open) collapsed.delete(pool.name);
+        else collapsed.add(pool.name);
+      });
+    }
     overview.replaceChildren(grouped.length ? overviewTable(grouped) : '');
     body.replaceChildren(...pools.map((pool) => pool.node));
     if (grouped.length === 0) {
@@ -106,15 +99,13 @@ function poolId(name) {
 }
 
 function overviewTable(pools) {
-  return el('table', {class: 'data sd-counts'},
-    el('thead', {}, el('tr', {}, el('th', {}, 'Scrape pool'), el('th', {class: 'num'}, 'Active'), el('th', {class: 'num'}, 'Dropped'))),
-    el('tbody', {}, pools.map((pool) => el('tr', {},
-      el('td', {}, el('a', {href: `#${poolId(pool.name)}`, onclick: (event) => jumpTo(event, pool.name)}, pool.name)),
-      el('td', {class: 'num'}, pool.active.length),
-      el('td', {class: 'num'}, pool.droppedCount)))));
+  return dataTable(['Scrape pool', ['Active', 'num'], ['Dropped', 'num']], pools.map((pool) => el('tr', {},
+    el('td', {}, el('a', {href: `#${poolId(pool.name)}`, onclick: (event) => jumpTo(event, pool.name)}, pool.name)),
+    el('td', {class: 'num'}, pool.active.length),
+    el('td', {class: 'num'}, pool.droppedCount))), {class: 'sd-counts'});
 }
 
-// In-page links would otherwise be taken for page navigation by the shell.
+// The pool opens (it may be folded) as the page scrolls to it.
 function jumpTo(event, name) {
   event.preventDefault();
   const node = document.getElementById(poolId(name));
@@ -123,21 +114,19 @@ function jumpTo(event, name) {
   node.scrollIntoView({block: 'start'});
 }
 
-function poolSection(pool) {
+function poolSection(pool, open) {
   const targets = [
     ...pool.active.map((target) => ({kind: 'active', text: searchText(target), row: activeRow(target)})),
     ...pool.dropped.map((target) => ({kind: 'dropped', text: searchText(target), row: droppedRow(target)})),
   ];
   const hiddenDropped = pool.droppedCount - pool.dropped.length;
-  const node = el('details', {class: 'section sd-pool', id: poolId(pool.name), open: true, dataset: {pool: pool.name}},
-    el('summary', {}, el('span', {class: 'pool-name'}, pool.name), ' ',
-      el('span', {class: 'muted'}, `${pool.active.length} active, ${pool.droppedCount} dropped`)),
-    targets.length ? el('table', {class: 'data sd-targets'},
-      el('thead', {}, el('tr', {}, el('th', {}, 'Discovered labels'), el('th', {}, 'Target labels'))),
-      el('tbody', {}, targets.map((target) => target.row))) : null,
+  const node = section(
+    [el('span', {class: 'pool-name'}, pool.name), ' ', el('span', {class: 'muted'}, `${pool.active.length} active, ${pool.droppedCount} dropped`)],
+    {class: 'sd-pool', id: poolId(pool.name), open, dataset: {pool: pool.name}},
+    targets.length ? dataTable(['Discovered labels', 'Target labels'], targets.map((target) => target.row), {class: 'sd-targets'}) : null,
     hiddenDropped > 0 ? el('p', {class: 'muted'},
       `${hiddenDropped} more dropped target${hiddenDropped === 1 ? ' is' : 's are'} counted but not kept (see keep_dropped_targets).`) : null);
-  return {node, targets};
+  return {name: pool.name, node, items: targets};
 }
 
 function activeRow(target) {
@@ -149,6 +138,5 @@ function droppedRow(target) {
 }
 
 function searchText(target) {
-  const pairs = [...Object.entries(target.discoveredLabels || {}), ...Object.entries(target.labels || {})];
-  return pairs.map(([name, value]) => `${name}="${value}"`).join(' ').toLowerCase();
+  return [...labelPairs(target.discoveredLabels), ...labelPairs(target.labels)].join(' ').toLowerCase();
 }

@@ -1,9 +1,20 @@
 // Formatting of labels, numbers, times and durations as Prometheus shows them.
 
+// A label value in double quotes, with the escapes PromQL and
+// Alertmanager's matchers undo: "a \"b\"".
+export function quoteValue(value) {
+  return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+// Label pairs as `name="value"` texts, sorted by name, without `skip`.
+export function labelPairs(labels, skip = []) {
+  return Object.keys(labels || {}).filter((name) => !skip.includes(name)).sort()
+    .map((name) => `${name}=${quoteValue(labels[name])}`);
+}
+
 // name{a="b", c="d"}: the series a metric object names.
 export function seriesName(metric) {
-  const labels = Object.keys(metric || {}).filter((name) => name !== '__name__').sort();
-  const inner = labels.map((name) => `${name}=${JSON.stringify(metric[name])}`).join(', ');
+  const inner = labelPairs(metric, ['__name__']).join(', ');
   const name = metric && metric.__name__ ? metric.__name__ : '';
   return inner || !name ? `${name}{${inner}}` : name;
 }
@@ -111,4 +122,11 @@ export function formatSeconds(seconds) {
   if (seconds < 1) return `${parseFloat((seconds * 1000).toPrecision(3))}ms`;
   if (seconds < 60) return `${parseFloat(seconds.toFixed(3))}s`;
   return formatDuration(seconds);
+}
+
+// Whether a URL from the server (a target's, an alert's generator URL, an
+// annotation) may become a link: web links only, never javascript: and the
+// like.
+export function isWebUrl(value) {
+  return typeof value === 'string' && /^https?:\/\/\S+$/i.test(value);
 }

@@ -9,14 +9,33 @@ import {seriesName, formatShort, formatValue, formatTime} from './format.js';
 const HEIGHT = 320;
 const MARGIN = {top: 10, right: 16, bottom: 28};
 
-// Mid-tone colours that keep their contrast on both white and near-black.
-const PALETTE = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4',
-  '#ec4899', '#84cc16', '#f97316', '#14b8a6', '#a855f7', '#eab308'];
+// Mid-tone colours with at least 3:1 contrast (for lines) on both the light
+// and the dark background.
+const PALETTE = ['#3b82f6', '#d97706', '#059669', '#ef4444', '#8b5cf6', '#0891b2',
+  '#ec4899', '#65a30d', '#ea580c', '#0d9488', '#a855f7', '#b58900'];
 
 export function seriesColour(index) {
   if (index < PALETTE.length) return PALETTE[index];
-  // Beyond the palette, spread hues by the golden angle at a mid lightness.
-  return `hsl(${Math.round((index * 137.508) % 360)}, 65%, 55%)`;
+  // Beyond the palette, spread hues by the golden angle at one perceived
+  // lightness (OKLCH 60%), which keeps that contrast for every hue.
+  return oklchHex(0.6, 0.12, (index * 137.508) % 360);
+}
+
+// An OKLCH colour as sRGB hex, clipped to the sRGB gamut.
+function oklchHex(lightness, chroma, hue) {
+  const a = chroma * Math.cos((hue * Math.PI) / 180);
+  const b = chroma * Math.sin((hue * Math.PI) / 180);
+  const l = (lightness + 0.3963377774 * a + 0.2158037573 * b) ** 3;
+  const m = (lightness - 0.1055613458 * a - 0.0638541728 * b) ** 3;
+  const s = (lightness - 0.0894841775 * a - 1.291485548 * b) ** 3;
+  const linear = [4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s,
+    -1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s,
+    -0.0041960863 * l - 0.7034186147 * m + 1.707614701 * s];
+  return `#${linear.map((v) => {
+    const c = Math.min(1, Math.max(0, v));
+    const encoded = c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055;
+    return Math.round(encoded * 255).toString(16).padStart(2, '0');
+  }).join('')}`;
 }
 
 // Draws `matrix` (the API's result) into `container`; start and end in ms,
@@ -45,10 +64,12 @@ export function renderGraph(container, {matrix, start, end, step, stacked}, sign
     tooltip.hidden = true;
   };
   const drawLegend = () => {
-    legend.replaceChildren(...series.map((s, i) => el('div', {
+    legend.replaceChildren(...series.map((s, i) => el('button', {
+      type: 'button',
       class: `legend-item${state.only !== null && state.only !== i ? ' dimmed' : ''}${state.only === i ? ' selected' : ''}`,
       dataset: {series: s.name},
       title: 'Click to show only this series; click again to show all',
+      'aria-pressed': String(state.only === i),
       onclick: () => {
         state.only = state.only === i ? null : i;
         drawLegend();
@@ -124,9 +145,9 @@ export function renderGraph(container, {matrix, start, end, step, stacked}, sign
       if (!Number.isFinite(y)) continue;
       if (!nearest || Math.abs(y - my) < Math.abs(nearest.y - my)) nearest = {s, y};
     }
-    // Local time, and UTC too where they differ.
-    const utc = new Date(t).getTimezoneOffset() ? el('span', {class: 'muted'}, ` (${formatTime(t)})`) : ' UTC';
-    const time = el('div', {class: 'tooltip-time'}, formatTime(t, false), utc);
+    // UTC, as the axis and the time inputs, and local time where it differs.
+    const local = new Date(t).getTimezoneOffset() ? el('span', {class: 'muted'}, ` (${formatTime(t, false)} local)`) : null;
+    const time = el('div', {class: 'tooltip-time'}, formatTime(t), local);
     if (nearest) {
       dot.setAttribute('cx', x);
       dot.setAttribute('cy', nearest.y);
@@ -260,29 +281,32 @@ const SECOND = 1000;
 const TIME_INTERVALS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
   21600, 43200, 86400, 172800, 604800, 1209600, 2592000].map((s) => s * SECOND);
 
-// Time ticks on round local times (whole minutes, hours, days), labelled
-// with the date where the day changes.
+// Time ticks on round UTC times (whole minutes, hours, days), labelled with
+// the date where the day changes: UTC like the panel's time inputs, so that
+// an end time typed in reads the same on the axis.
 function timeTicks(start, end, plotWidth) {
   const most = Math.max(2, Math.floor(plotWidth / 100));
   const interval = TIME_INTERVALS.find((i) => (end - start) / i <= most) || TIME_INTERVALS[TIME_INTERVALS.length - 1];
-  // Align on the local wall clock, not on UTC.
-  const offset = new Date(start).getTimezoneOffset() * 60 * SECOND;
   const ticks = [];
-  const manyDays = new Date(start).toDateString() !== new Date(end).toDateString();
+  const manyDays = utcDay(start) !== utcDay(end);
   let previous = null;
-  for (let t = Math.ceil((start - offset) / interval) * interval + offset; t <= end; t += interval) {
+  for (let t = Math.ceil(start / interval) * interval; t <= end; t += interval) {
     ticks.push({t, label: timeLabel(t, interval, previous, manyDays)});
     previous = t;
   }
   return ticks;
 }
 
+function utcDay(t) {
+  return Math.floor(t / (86400 * SECOND));
+}
+
 function timeLabel(t, interval, previous, manyDays) {
   const pad = (n) => String(n).padStart(2, '0');
   const date = new Date(t);
-  const day = `${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const day = `${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
   if (interval >= 86400 * SECOND) return day;
-  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}${interval < 60 * SECOND ? `:${pad(date.getSeconds())}` : ''}`;
-  const newDay = previous === null ? manyDays : new Date(previous).getDate() !== date.getDate();
+  const clock = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}${interval < 60 * SECOND ? `:${pad(date.getUTCSeconds())}` : ''}`;
+  const newDay = previous === null ? manyDays : utcDay(previous) !== utcDay(t);
   return newDay ? `${day} ${clock}` : clock;
 }

@@ -2,7 +2,7 @@
 // syntax-error marking), Table and Graph tabs with their time controls, and
 // the result, with progress and cancellation for slow queries.
 
-import {el, append, errorBox, emptyBox} from './dom.js';
+import {el, append, errorBox, emptyBox, dataTable} from './dom.js';
 import {api, searchParams} from './api.js';
 import {seriesName, formatValue, formatTime, formatDuration, parseDuration} from './format.js';
 import {attachAutocomplete} from './autocomplete.js';
@@ -207,13 +207,17 @@ export function createPanel(state, {completions, signal, onChange, onRemove}) {
     el('button', {type: 'button', class: 'ghost moment-now', title: 'Evaluate at the current time', onclick: () => moment.set('')}, 'now'));
   const graphControls = el('div', {class: 'tab-controls graph-controls'},
     el('span', {class: 'control-group'},
-      el('button', {type: 'button', class: 'range-less', title: 'Shorter range', onclick: () => range.set(nextRange(state.range, -1))}, '−'),
+      el('button', {type: 'button', class: 'range-less', title: 'Shorter range', 'aria-label': 'Shorter range',
+        onclick: () => range.set(nextRange(state.range, -1))}, '−'),
       range,
-      el('button', {type: 'button', class: 'range-more', title: 'Longer range', onclick: () => range.set(nextRange(state.range, 1))}, '+')),
+      el('button', {type: 'button', class: 'range-more', title: 'Longer range', 'aria-label': 'Longer range',
+        onclick: () => range.set(nextRange(state.range, 1))}, '+')),
     el('span', {class: 'control-group'},
-      el('button', {type: 'button', class: 'end-earlier', title: 'Back by half the range', onclick: () => shiftEnd(-1)}, '‹'),
+      el('button', {type: 'button', class: 'end-earlier', title: 'Back by half the range', 'aria-label': 'Back by half the range',
+        onclick: () => shiftEnd(-1)}, '‹'),
       end,
-      el('button', {type: 'button', class: 'end-later', title: 'Forward by half the range', onclick: () => shiftEnd(1)}, '›')),
+      el('button', {type: 'button', class: 'end-later', title: 'Forward by half the range', 'aria-label': 'Forward by half the range',
+        onclick: () => shiftEnd(1)}, '›')),
     el('span', {class: 'muted'}, 'UTC'),
     el('label', {}, 'Resolution ', step),
     el('label', {class: 'check'}, stacked, 'stacked'));
@@ -297,10 +301,7 @@ export function createPanel(state, {completions, signal, onChange, onRemove}) {
     const leave = () => controller.abort();
     signal.addEventListener('abort', leave, {once: true});
     const began = performance.now();
-    const progress = showProgress(progressSlot, began, () => {
-      controller.cancelled = true;
-      controller.abort();
-    });
+    const progress = showProgress(progressSlot, began, () => controller.abort());
     try {
       const answer = state.tab === 'graph' ? await fetchGraph(expr, controller.signal) : await fetchTable(expr, controller.signal);
       if (current === controller) showAnswer(answer, performance.now() - began);
@@ -393,10 +394,8 @@ function resultTable(resultType, items) {
   }
   const more = items.length > MAX_ROWS && resultType !== 'scalar' && resultType !== 'string'
     ? el('div', {class: 'notice warning row-limit'}, `Showing the first ${MAX_ROWS} of ${items.length} results.`) : null;
-  return [more, el('table', {class: 'data result-table'},
-    el('thead', {}, el('tr', {}, el('th', {}, 'Series'), el('th', {class: 'num'}, 'Value'))),
-    el('tbody', {}, rows.map(([name, value]) => el('tr', {class: 'result-row'},
-      el('td', {class: 'series-name mono'}, name), el('td', {class: 'num value'}, value)))))];
+  return [more, dataTable(['Series', ['Value', 'num']], rows.map(([name, value]) => el('tr', {class: 'result-row'},
+    el('td', {class: 'series-name mono'}, name), el('td', {class: 'num value'}, value))), {class: 'result-table'})];
 }
 
 function sampleText(value, histogram) {

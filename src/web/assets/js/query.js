@@ -60,7 +60,7 @@ export async function render(root, context) {
   const add = (state) => {
     // Each panel's own signal stops its query when it is removed or the page left.
     const life = new AbortController();
-    context.signal.addEventListener('abort', () => life.abort(), {once: true});
+    context.signal.addEventListener('abort', () => life.abort(), {once: true, signal: life.signal});
     const entry = {state, life};
     entry.panel = createPanel(state, {
       completions,

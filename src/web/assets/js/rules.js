@@ -2,26 +2,24 @@
 // and each rule's expression, health and last error; failing rules stand
 // out and can be listed alone.
 
-import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton, section, dataTable,
+  saveFilters, filterGroups} from './dom.js';
 import {api} from './api.js';
-import {formatAgo, formatDuration, formatSeconds, formatTime, textMatcher} from './format.js';
+import {formatAgo, formatDuration, formatSeconds, formatTime, labelPairs, textMatcher} from './format.js';
 
 export async function render(root, context) {
   const {signal, params} = context;
   const filter = {search: params.get('search') || '', unhealthy: params.get('unhealthy') === '1'};
   let groups = [];
+  // Groups the user folded stay folded across a refresh.
+  const collapsed = new Set();
 
   const overview = el('div', {class: 'rules-overview'});
   const body = el('div', {class: 'rule-groups'});
   const noMatch = emptyBox('No rules match the filter.');
   noMatch.hidden = true;
 
-  const remember = () => {
-    const next = new URLSearchParams();
-    if (filter.search) next.set('search', filter.search);
-    if (filter.unhealthy) next.set('unhealthy', '1');
-    context.setParams(next);
-  };
+  const remember = () => saveFilters(context, {search: filter.search, unhealthy: filter.unhealthy});
   const unhealthyCheck = el('input', {type: 'checkbox', checked: filter.unhealthy, onchange: () => {
     filter.unhealthy = unhealthyCheck.checked;
     remember();
@@ -41,18 +39,7 @@ export async function render(root, context) {
 
   function applyFilter() {
     const matches = textMatcher(filter.search);
-    let anyShown = false;
-    for (const group of groups) {
-      let shown = 0;
-      for (const rule of group.rules) {
-        const visible = (!filter.unhealthy || rule.health !== 'ok') && matches(rule.text);
-        rule.row.hidden = !visible;
-        if (visible) shown += 1;
-      }
-      group.node.hidden = shown === 0;
-      anyShown ||= shown > 0;
-    }
-    noMatch.hidden = anyShown || groups.length === 0;
+    filterGroups(groups, (rule) => (!filter.unhealthy || rule.health !== 'ok') && matches(rule.text), noMatch);
   }
 
   async function load() {
@@ -68,7 +55,7 @@ export async function render(root, context) {
       body.replaceChildren(errorBox(error, 'Cannot load the rules'));
       return;
     }
-    groups = (data.groups || []).map(groupSection);
+    groups = (data.groups || []).map((group) => groupSection(group, collapsed));
     overview.replaceChildren(...summarize(groups));
     body.replaceChildren(...groups.map((group) => group.node));
     if (groups.length === 0) body.append(emptyBox('No rule groups: this node loads no rule_files, or they define no rules.'));
@@ -80,7 +67,7 @@ export async function render(root, context) {
 
 function summarize(groups) {
   if (groups.length === 0) return [];
-  const rules = groups.flatMap((group) => group.rules);
+  const rules = groups.flatMap((group) => group.items);
   const failing = rules.filter((rule) => rule.health === 'err');
   const line = el('p', {class: 'muted page-summary'},
     `${groups.length} group${groups.length === 1 ? '' : 's'}, ${rules.length} rule${rules.length === 1 ? '' : 's'}, ${failing.length} failing.`);
@@ -89,29 +76,30 @@ function summarize(groups) {
   return [line, errorBox(`${failing.length} rule${failing.length === 1 ? '' : 's'} failed to evaluate: ${names}. "Only unhealthy" lists them.`)];
 }
 
-function groupSection(group) {
+function groupSection(group, collapsed) {
+  const key = `${group.file}\u0000${group.name}`;
   const rules = (group.rules || []).map((rule) => ({
     name: rule.name,
     health: rule.health || 'unknown',
-    text: [rule.name, rule.query, rule.lastError || '', ...Object.entries(rule.labels || {}).map(([n, v]) => `${n}="${v}"`)]
-      .join(' ').toLowerCase(),
+    text: [rule.name, rule.query, rule.lastError || '', ...labelPairs(rule.labels)].join(' ').toLowerCase(),
     row: ruleRow(rule),
   }));
   const failing = rules.filter((rule) => rule.health === 'err').length;
-  const node = el('details', {class: 'section rule-group', open: true, dataset: {group: group.name, file: group.file}},
-    el('summary', {},
-      el('span', {class: 'group-name'}, group.name), ' ',
-      failing ? badge(`${failing} failing`, 'err') : null, ' ',
-      el('span', {class: 'muted group-facts'},
-        `${group.file} · every ${formatDuration(group.interval)} · last evaluated `,
-        el('span', {title: evaluatedAt(group.lastEvaluation)}, formatAgo(group.lastEvaluation)),
-        ` in ${formatSeconds(group.evaluationTime)}`,
-        group.ruler ? ` · ruler ${group.ruler}` : '')),
-    el('table', {class: 'data rules'},
-      el('thead', {}, el('tr', {},
-        el('th', {}, 'Rule'), el('th', {}, 'Health'), el('th', {}, 'Last evaluation'), el('th', {class: 'num'}, 'Evaluation time'))),
-      el('tbody', {}, rules.map((rule) => rule.row))));
-  return {node, rules};
+  const node = section([
+    el('span', {class: 'group-name'}, group.name), ' ',
+    failing ? badge(`${failing} failing`, 'err') : null, ' ',
+    el('span', {class: 'muted group-facts'},
+      `${group.file} · every ${formatDuration(group.interval)} · last evaluated `,
+      el('span', {title: evaluatedAt(group.lastEvaluation)}, formatAgo(group.lastEvaluation)),
+      ` in ${formatSeconds(group.evaluationTime)}`,
+      group.ruler ? ` · ruler ${group.ruler}` : ''),
+  ], {class: 'rule-group', open: !collapsed.has(key), dataset: {group: group.name, file: group.file}},
+  dataTable(['Rule', 'Health', 'Last evaluation', ['Evaluation time', 'num']], rules.map((rule) => rule.row), {class: 'rules'}));
+  node.addEventListener('toggle', () => {
+    if (node.open) collapsed.delete(key);
+    else collapsed.add(key);
+  });
+  return {node, items: rules};
 }
 
 function evaluatedAt(time) {

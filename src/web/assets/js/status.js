@@ -1,7 +1,8 @@
 // The status pages, one module with four views: runtime & build information,
 // TSDB statistics, the loaded configuration and the command-line flags.
 
-import {el, heading, errorBox, emptyBox, loadingBox, badge, searchBox, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, badge, searchBox, refreshButton, dataTable, keyValueTable,
+  saveFilters, filterGroups} from './dom.js';
 import {api} from './api.js';
 import {formatAgo, formatBytes, formatTime, textMatcher} from './format.js';
 
@@ -47,10 +48,10 @@ function displayValue(value) {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function keyValueTable(object, id) {
-  return el('table', {class: 'data key-value', id},
-    el('tbody', {}, Object.entries(object || {}).map(([key, value]) =>
-      el('tr', {dataset: {key}}, el('th', {scope: 'row'}, humanize(key)), el('td', {}, displayValue(value))))));
+// An object's fields as a table, each row keyed (data-key) by its field.
+function fieldsTable(object, id) {
+  const rows = Object.entries(object || {}).map(([key, value]) => [humanize(key), displayValue(value), key]);
+  return keyValueTable(rows, {class: 'key-value', id});
 }
 
 async function renderRuntime(root, {signal}) {
@@ -58,8 +59,8 @@ async function renderRuntime(root, {signal}) {
   const load = () => loadInto(body, signal,
     () => Promise.all([api('/api/v1/status/buildinfo', {}, {signal}), api('/api/v1/status/runtimeinfo', {}, {signal})]),
     (node, build, runtime) => node.append(
-      el('h2', {}, 'Runtime information'), keyValueTable(runtime.data, 'runtime-info'),
-      el('h2', {}, 'Build information'), keyValueTable(build.data, 'build-info')),
+      el('h2', {}, 'Runtime information'), fieldsTable(runtime.data, 'runtime-info'),
+      el('h2', {}, 'Build information'), fieldsTable(build.data, 'build-info')),
     'the runtime information');
   root.append(heading('Runtime & build information', refreshButton(load)), body);
   await load();
@@ -81,7 +82,7 @@ async function renderTsdb(root, context) {
     (node, {data}) => drawTsdb(node, data), 'the TSDB status');
   const limitSelect = el('select', {'aria-label': 'Rows per table', onchange: () => {
     limit = limitSelect.value;
-    context.setParams(new URLSearchParams(limit === '10' ? {} : {limit}));
+    saveFilters(context, {limit: limit !== '10' && limit});
     load();
   }}, LIMITS.map((n) => el('option', {value: n, selected: n === limit}, `top ${n}`)));
   root.append(heading('TSDB status', limitSelect, refreshButton(load)), body);
@@ -111,12 +112,11 @@ function drawTsdb(node, data) {
 function topTable(spec, rows) {
   if (rows.length === 0) return el('div', {id: spec.id}, emptyBox(`No ${spec.name.toLowerCase()}s: the head block is empty.`));
   const max = Math.max(...rows.map((row) => row.value), 1);
-  return el('table', {class: 'data top-table', id: spec.id},
-    el('thead', {}, el('tr', {}, el('th', {}, spec.name), el('th', {class: 'num'}, spec.value), el('th', {class: 'bar-cell'}, ''))),
-    el('tbody', {}, rows.map((row) => el('tr', {},
-      el('td', {class: 'mono'}, row.name),
-      el('td', {class: 'num'}, spec.bytes ? formatBytes(row.value) : row.value.toLocaleString('en-US')),
-      el('td', {class: 'bar-cell'}, el('span', {class: 'bar', style: {width: `${(100 * row.value) / max}%`}}))))));
+  return dataTable([spec.name, [spec.value, 'num'], ['', 'bar-cell']], rows.map((row) => el('tr', {},
+    el('td', {class: 'mono'}, row.name),
+    el('td', {class: 'num'}, spec.bytes ? formatBytes(row.value) : row.value.toLocaleString('en-US')),
+    el('td', {class: 'bar-cell'}, el('span', {class: 'bar', style: {width: `${(100 * row.value) / max}%`}})))),
+  {class: 'top-table', id: spec.id});
 }
 
 async function renderConfig(root, {signal}) {
@@ -153,31 +153,27 @@ async function copyText(text, button) {
 async function renderFlags(root, context) {
   const {signal, params} = context;
   let search = params.get('search') || '';
-  let rows = [];
+  let flags = null; // the table as a group of rows, for filterGroups
   const body = el('div');
   const noMatch = emptyBox('No flags match the filter.');
   noMatch.hidden = true;
   const applyFilter = () => {
     const matches = textMatcher(search);
-    for (const row of rows) row.node.hidden = !matches(row.text);
-    noMatch.hidden = rows.length === 0 || rows.some((row) => !row.node.hidden);
+    filterGroups(flags ? [flags] : [], (row) => matches(row.text), noMatch);
   };
   const load = () => loadInto(body, signal, () => Promise.all([api('/api/v1/status/flags', {}, {signal})]), (node, {data}) => {
-    rows = Object.keys(data || {}).sort().map((name) => ({
+    const rows = Object.keys(data || {}).sort().map((name) => ({
       text: `${name} ${data[name]}`.toLowerCase(),
-      node: el('tr', {class: 'flag-row', dataset: {flag: name}}, el('td', {class: 'mono'}, `--${name}`), el('td', {class: 'mono'}, data[name])),
+      row: el('tr', {class: 'flag-row', dataset: {flag: name}}, el('td', {class: 'mono'}, `--${name}`), el('td', {class: 'mono'}, data[name])),
     }));
-    node.append(rows.length
-      ? el('table', {class: 'data flags'},
-        el('thead', {}, el('tr', {}, el('th', {}, 'Flag'), el('th', {}, 'Value'))),
-        el('tbody', {}, rows.map((row) => row.node)))
-      : emptyBox('No flags: the server reported none.'));
+    flags = rows.length ? {node: dataTable(['Flag', 'Value'], rows.map((row) => row.row), {class: 'flags'}), items: rows} : null;
+    node.append(flags ? flags.node : emptyBox('No flags: the server reported none.'));
     applyFilter();
   }, 'the flags');
   root.append(heading('Command-line flags',
     searchBox('Filter flags', search, (text) => {
       search = text;
-      context.setParams(new URLSearchParams(search ? {search} : {}));
+      saveFilters(context, {search});
       applyFilter();
     }),
     refreshButton(load)), noMatch, body);

@@ -2,9 +2,10 @@
 // health, labels (after and, on demand, before relabeling), last scrape and
 // error. The filters live in the URL so that a filtered view can be shared.
 
-import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton} from './dom.js';
+import {el, heading, errorBox, emptyBox, loadingBox, labelChips, badge, searchBox, refreshButton, section, dataTable,
+  saveFilters, filterGroups, textOrLink} from './dom.js';
 import {api} from './api.js';
-import {formatAgo, formatSeconds, formatTime, textMatcher} from './format.js';
+import {formatAgo, formatSeconds, formatTime, labelPairs, textMatcher} from './format.js';
 
 const HEALTHS = ['all', 'up', 'down', 'unknown'];
 
@@ -25,13 +26,11 @@ export async function render(root, context) {
   const noMatch = emptyBox('No targets match the filter.');
   noMatch.hidden = true;
 
-  const remember = () => {
-    const next = new URLSearchParams();
-    if (filter.search) next.set('search', filter.search);
-    if (filter.health !== 'all') next.set('health', filter.health);
-    if (filter.discovered) next.set('discovered', '1');
-    context.setParams(next);
-  };
+  const remember = () => saveFilters(context, {
+    search: filter.search,
+    health: filter.health !== 'all' && filter.health,
+    discovered: filter.discovered,
+  });
   const healthSelect = el('select', {'aria-label': 'Target state', onchange: () => {
     filter.health = healthSelect.value;
     remember();
@@ -62,20 +61,10 @@ export async function render(root, context) {
 
   function applyFilter() {
     const matches = textMatcher(filter.search);
-    let anyShown = false;
-    for (const pool of pools) {
-      let visibleCount = 0;
-      for (const target of pool.targets) {
-        const visible = (filter.health === 'all' || target.health === filter.health) && matches(target.text);
-        target.row.hidden = !visible;
-        if (visible) visibleCount += 1;
-      }
-      pool.node.hidden = visibleCount === 0;
-      anyShown ||= visibleCount > 0;
-    }
-    noMatch.hidden = anyShown || pools.length === 0;
+    const shown = filterGroups(pools,
+      (target) => (filter.health === 'all' || target.health === filter.health) && matches(target.text), noMatch);
     const filtered = filter.search || filter.health !== 'all';
-    shownNote.textContent = filtered && pools.length ? ` Showing ${countShown(pools)} that match the filter.` : '';
+    shownNote.textContent = filtered && pools.length ? ` Showing ${shown} that match the filter.` : '';
   }
 
   function updateFoldButton() {
@@ -127,19 +116,13 @@ export async function render(root, context) {
     }));
     const headers = ['Endpoint', 'State', 'Labels', 'Last scrape', 'Duration', 'Error'];
     if (withScraper) headers.push('Scraper');
-    const node = el('details', {class: 'section pool', open: !collapsed.has(name), dataset: {pool: name}},
-      el('summary', {}, el('span', {class: 'pool-name'}, name), ' ', badge(`${up}/${members.length} up`, kind)),
-      el('table', {class: 'data targets'},
-        el('thead', {}, el('tr', {}, headers.map((header) => el('th', {}, header)))),
-        el('tbody', {}, rows.map((target) => target.row))));
-    return {name, node, targets: rows};
+    const node = section([el('span', {class: 'pool-name'}, name), ' ', badge(`${up}/${members.length} up`, kind)],
+      {class: 'pool', open: !collapsed.has(name), dataset: {pool: name}},
+      dataTable(headers, rows.map((target) => target.row), {class: 'targets'}));
+    return {name, node, items: rows};
   }
 
   await load();
-}
-
-function countShown(pools) {
-  return pools.reduce((sum, pool) => sum + pool.targets.filter((target) => !target.row.hidden).length, 0);
 }
 
 function groupByPool(targets) {
@@ -152,15 +135,13 @@ function groupByPool(targets) {
 }
 
 function searchText(target) {
-  const labels = Object.entries(target.labels || {}).map(([name, value]) => `${name}="${value}"`);
-  return [target.scrapeUrl, target.scraper || '', ...labels].join(' ').toLowerCase();
+  return [target.scrapeUrl, target.scraper || '', ...labelPairs(target.labels)].join(' ').toLowerCase();
 }
 
 function targetRow(target, withScraper, showDiscovered) {
   const scraped = formatAgo(target.lastScrape) !== 'never';
   const cells = [
-    el('td', {class: 'endpoint'}, /^https?:\/\//.test(target.scrapeUrl)
-      ? el('a', {href: target.scrapeUrl, target: '_blank', rel: 'noopener'}, target.scrapeUrl) : target.scrapeUrl),
+    el('td', {class: 'endpoint'}, textOrLink(target.scrapeUrl)),
     el('td', {}, badge(target.health)),
     el('td', {class: 'target-labels'},
       labelChips(target.labels),
