@@ -111,6 +111,22 @@ async fn query_page_runs_tables_and_graphs_and_shows_errors_where_they_are(engin
         .eval("[...document.querySelectorAll('svg.graph path.series')].map((p) => p.dataset.series).sort()")
         .await;
     assert_eq!(series, json!([r#"demo_temperature{room="a"}"#, r#"demo_temperature{room="b"}"#]));
+    // Hovering shows the time and the nearest series' value.
+    browser
+        .run(
+            "const svg = document.querySelector('svg.graph'); const box = svg.getBoundingClientRect();
+             svg.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: box.right - 30, clientY: box.top + box.height / 2}));",
+            json!([]),
+        )
+        .await;
+    let tooltip = browser
+        .wait_for(
+            "the hover tooltip",
+            "(() => { const t = document.querySelector('.graph-tooltip'); return t && !t.hidden && t.innerText; })()",
+            5,
+        )
+        .await;
+    assert!(tooltip.as_str().unwrap().contains("demo_temperature"), "{tooltip}");
     // The URL restores the panel.
     let url = browser.eval("location.href").await;
     let url = url.as_str().unwrap();
@@ -127,6 +143,33 @@ async fn query_page_runs_tables_and_graphs_and_shows_errors_where_they_are(engin
     run_query(&browser, r#"demo_temperature{room="nowhere"}"#).await;
     browser.wait_for("the empty notice", "document.querySelector('.notice.empty')", 10).await;
     assert!(browser.texts(".notice.empty").await[0].contains("Empty query result"));
+
+    // A slow answer shows its progress and can be cancelled: the page's
+    // fetch of the query API is held back for a minute.
+    browser
+        .run(
+            "const original = window.fetch;
+             window.fetch = (url, options = {}) => {
+               if (!String(url).includes('/api/v1/query')) return original(url, options);
+               return new Promise((resolve, reject) => {
+                 const timer = setTimeout(() => original(url, options).then(resolve, reject), 60000);
+                 options.signal && options.signal.addEventListener('abort', () => {
+                   clearTimeout(timer);
+                   reject(new DOMException('aborted', 'AbortError'));
+                 });
+               });
+             };",
+            json!([]),
+        )
+        .await;
+    run_query(&browser, "demo_temperature").await;
+    browser.wait_for("the progress", "document.querySelector('.query-progress .elapsed')", 5).await;
+    browser.click(".query-progress button.cancel").await;
+    browser.wait_for("the cancellation", "document.querySelector('.notice.warning.cancelled')", 5).await;
+    assert_eq!(browser.count(".query-progress").await, 0, "the progress stays after cancelling");
+    // A fresh page, with the page's own fetch again.
+    browser.open(&sonde.url("/query")).await;
+    browser.wait_for("the query page again", &format!("document.querySelector('{EXPR}')"), 10).await;
 
     // Autocompletion offers metric names as they are typed.
     browser.clear(EXPR).await;
