@@ -16,7 +16,7 @@ use super::response::{ApiResult, Success};
 fn parsed(method: &Method, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Result<Expr, ApiError> {
     let params = Params::from_request(method, query, headers, body);
     let text = params.get("query").unwrap_or("");
-    crate::promql::parse(text).map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.message)))
+    super::query::parse_query(text)
 }
 
 pub async fn format_query(

@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
 
 use super::ApiState;
-use super::error::ApiError;
 use super::params::{Params, tenant};
 use super::response::{ApiResult, Success};
 
@@ -22,6 +21,6 @@ pub async fn query_exemplars(
     tenant(&headers)?;
     params.time_range()?;
     let expr = params.get("query").unwrap_or_default();
-    crate::promql::parse(expr).map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {e}")))?;
+    super::query::parse_query(expr)?;
     Ok(Success::new(Vec::new()))
 }

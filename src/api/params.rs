@@ -71,6 +71,22 @@ impl Params {
         }
     }
 
+    /// `partial_response` (Thanos' name): whether a cluster read may answer
+    /// from the replicas that answered, with a warning, when some token
+    /// range lacks a read quorum. Off unless asked for.
+    pub fn partial_response(&self) -> Result<bool, ApiError> {
+        match self.get("partial_response") {
+            None | Some("") => Ok(false),
+            Some(text) => match text.to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(ApiError::bad_data(format!(
+                    "invalid parameter \"partial_response\": cannot parse \"{text}\" as a boolean"
+                ))),
+            },
+        }
+    }
+
     /// Every `match[]` selector as matcher sets (a selector with `or` gives several).
     pub fn selectors(&self) -> Result<Vec<Vec<Matcher>>, ApiError> {
         let mut sets = Vec::new();

@@ -9,6 +9,7 @@ use serde::ser::{SerializeSeq, Serializer};
 
 use crate::promql::{self, ErrorKind, Value};
 use crate::series::Labels;
+use crate::series::partial::with_partial_responses;
 
 use super::ApiState;
 use super::error::{ApiError, ErrorType};
@@ -127,9 +128,11 @@ fn query_error(e: promql::Error) -> ApiError {
     ApiError { kind, message: e.message }
 }
 
-fn finish(result: promql::QueryResult) -> Success<QueryData> {
+/// The answer; `missing` says what a partial answer lacks.
+fn finish(result: promql::QueryResult, missing: Vec<String>) -> Success<QueryData> {
     let mut success = Success::new(QueryData(result.value));
-    success.warnings = result.warnings;
+    success.warnings = missing;
+    success.warnings.extend(result.warnings);
     success.infos = result.infos;
     success
 }
@@ -147,7 +150,17 @@ fn query_request(
         .get("query")
         .ok_or_else(|| ApiError::bad_data("invalid parameter \"query\": query must not be empty"))?
         .to_string();
+    // The engine parses it again; this gives the API's wording first.
+    parse_query(&expr)?;
     Ok((params, tenant, expr))
+}
+
+/// The expression parsed, or Prometheus' error for it:
+/// `invalid parameter "query": 1:7: parse error: …`.
+pub(super) fn parse_query(expr: &str) -> Result<promql_parser::parser::Expr, ApiError> {
+    promql::parse(expr).map_err(|e| {
+        ApiError::bad_data(format!("invalid parameter \"query\": {}", promql::prometheus_parse_error(expr, &e.message)))
+    })
 }
 
 /// A time parameter that must be present.
@@ -167,8 +180,10 @@ pub async fn instant(
 ) -> ApiResult<QueryData> {
     let (params, tenant, expr) = query_request(&method, query.as_deref(), &headers, &body)?;
     let time = params.time("time", now_millis())?;
-    let result = state.query()?.engine.instant(&tenant, &expr, time).await.map_err(query_error)?;
-    Ok(finish(result))
+    let engine = &state.query()?.engine;
+    let (result, missing) =
+        with_partial_responses(params.partial_response()?, engine.instant(&tenant, &expr, time)).await;
+    Ok(finish(result.map_err(query_error)?, missing))
 }
 
 pub async fn range(
@@ -185,8 +200,10 @@ pub async fn range(
         return Err(ApiError::bad_data("invalid parameter \"end\": end timestamp must not be before start time"));
     }
     let step = parse_step(params.get("step").unwrap_or(""))?;
-    let result = state.query()?.engine.range(&tenant, &expr, start, end, step).await.map_err(query_error)?;
-    Ok(finish(result))
+    let engine = &state.query()?.engine;
+    let (result, missing) =
+        with_partial_responses(params.partial_response()?, engine.range(&tenant, &expr, start, end, step)).await;
+    Ok(finish(result.map_err(query_error)?, missing))
 }
 
 /// `step` as float seconds or a Prometheus duration.

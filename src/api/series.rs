@@ -6,6 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
 
+use crate::series::partial::with_partial_responses;
 use crate::series::{Labels, Matcher, SelectHints};
 
 use super::ApiState;
@@ -31,11 +32,16 @@ pub async fn series(
     let (start, end) = params.time_range()?;
     let limit = params.limit()?;
     let hints = SelectHints { mint: start, maxt: end, labels_only: true, limit: 0 };
-    let mut found: Vec<Labels> = Vec::new();
-    for matchers in &selectors {
-        let series = state.query()?.queryable.select(&tenant, &hints, matchers).await?;
-        found.extend(series.into_iter().map(|s| s.labels));
-    }
+    let queryable = &state.query()?.queryable;
+    let (found, missing) = with_partial_responses(params.partial_response()?, async {
+        let mut found: Vec<Labels> = Vec::new();
+        for matchers in &selectors {
+            found.extend(queryable.select(&tenant, &hints, matchers).await?.into_iter().map(|s| s.labels));
+        }
+        Ok::<_, crate::series::Error>(found)
+    })
+    .await;
+    let mut found = found?;
     found.sort();
     found.dedup();
     let truncated = limit > 0 && found.len() > limit;
@@ -43,7 +49,7 @@ pub async fn series(
         found.truncate(limit);
     }
     let data = found.into_iter().map(|l| l.into_vec().into_iter().map(|l| (l.name, l.value)).collect()).collect();
-    Ok(with_truncation(Success::new(data), truncated))
+    Ok(with_missing(with_truncation(Success::new(data), truncated), missing))
 }
 
 pub async fn label_names(
@@ -56,11 +62,16 @@ pub async fn label_names(
     let params = Params::from_request(&method, query.as_deref(), &headers, &body);
     let tenant = tenant(&headers)?;
     let (hints, selectors, limit) = common(&params)?;
-    let mut names = Vec::new();
-    for matchers in &selectors {
-        names.extend(state.query()?.queryable.label_names(&tenant, &hints, matchers).await?);
-    }
-    Ok(finish(names, selectors.len(), limit))
+    let queryable = &state.query()?.queryable;
+    let (names, missing) = with_partial_responses(params.partial_response()?, async {
+        let mut names = Vec::new();
+        for matchers in &selectors {
+            names.extend(queryable.label_names(&tenant, &hints, matchers).await?);
+        }
+        Ok::<_, crate::series::Error>(names)
+    })
+    .await;
+    Ok(with_missing(finish(names?, selectors.len(), limit), missing))
 }
 
 pub async fn label_values(
@@ -75,11 +86,16 @@ pub async fn label_values(
     let params = Params::from_request(&method, query.as_deref(), &headers, &body);
     let tenant = tenant(&headers)?;
     let (hints, selectors, limit) = common(&params)?;
-    let mut values = Vec::new();
-    for matchers in &selectors {
-        values.extend(state.query()?.queryable.label_values(&tenant, &name, &hints, matchers).await?);
-    }
-    Ok(finish(values, selectors.len(), limit))
+    let queryable = &state.query()?.queryable;
+    let (values, missing) = with_partial_responses(params.partial_response()?, async {
+        let mut values = Vec::new();
+        for matchers in &selectors {
+            values.extend(queryable.label_values(&tenant, &name, &hints, matchers).await?);
+        }
+        Ok::<_, crate::series::Error>(values)
+    })
+    .await;
+    Ok(with_missing(finish(values?, selectors.len(), limit), missing))
 }
 
 /// The time range, selectors (one empty set when there are none) and limit.
@@ -102,6 +118,12 @@ fn finish(mut values: Vec<String>, sources: usize, limit: usize) -> Success<Vec<
         values.truncate(limit);
     }
     with_truncation(Success::new(values), truncated)
+}
+
+/// Warnings first about what a partial answer lacks.
+fn with_missing<T: serde::Serialize>(mut success: Success<T>, missing: Vec<String>) -> Success<T> {
+    success.warnings.splice(0..0, missing);
+    success
 }
 
 fn with_truncation<T: serde::Serialize>(success: Success<T>, truncated: bool) -> Success<T> {

@@ -12,9 +12,11 @@ mod eval;
 mod functions;
 mod gofmt;
 mod labelset;
+mod parse_error;
 mod select;
 mod value;
 
 pub use engine::{Engine, EngineOptions, MAX_POINTS_PER_SERIES, QueryResult, parse};
 pub use error::{Error, ErrorKind};
+pub use parse_error::prometheus_parse_error;
 pub use value::{InstantSample, Matrix, RangeSeries, Value, Vector};

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use super::metrics::{CallOutcome, FANOUT_METRICS};
 use crate::cluster::storage_ring::{RingCache, StorageRing};
 use crate::series::chunk::Chunk;
-use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints, TsdbStatus};
+use crate::series::{ChunkedSeries, Error, Labels, Matcher, Queryable, SelectHints, TsdbStatus, partial};
 use crate::storage::StoragePool;
 use crate::storage::convert::{hints_to_proto, matchers_to_proto, series_from_proto, tsdb_status_from_proto};
 use crate::storage::proto::storage_client::StorageClient;
@@ -135,12 +135,16 @@ impl FanoutQueryable {
         }
         let uncovered = uncovered(&answered);
         if uncovered > 0 {
-            FANOUT_METRICS.refused.inc();
-            return Err(Error::Unavailable(format!(
-                "the answer would be incomplete: {uncovered} token ranges have fewer than {needed} of {replication} \
-                 storage replicas that answered ({})",
+            let missing = format!(
+                "{uncovered} token ranges have fewer than {needed} of {replication} storage replicas that answered ({})",
                 failed.join("; ")
-            )));
+            );
+            if !answers.is_empty() && partial::accept_partial(format!("partial response: {missing}")) {
+                FANOUT_METRICS.partial.inc();
+                return Ok(answers);
+            }
+            FANOUT_METRICS.refused.inc();
+            return Err(Error::Unavailable(format!("the answer would be incomplete: {missing}")));
         }
         Ok(answers)
     }

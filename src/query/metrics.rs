@@ -1,5 +1,6 @@
 //! The query side's fan-out to storage nodes: calls by outcome, their
-//! latency, and reads refused because a token range lacked a read quorum.
+//! latency, and reads refused (or, where the request allowed it, answered
+//! partially) because a token range lacked a read quorum.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -19,12 +20,14 @@ pub struct FanoutMetrics {
     calls: Family<OutcomeLabels, Counter>,
     call_duration: Histogram,
     pub refused: Counter,
+    pub partial: Counter,
 }
 
 pub static FANOUT_METRICS: LazyLock<FanoutMetrics> = LazyLock::new(|| FanoutMetrics {
     calls: Family::default(),
     call_duration: Histogram::new(exponential_buckets(0.0005, 2.0, 16)),
     refused: Counter::default(),
+    partial: Counter::default(),
 });
 
 /// How a call to one storage node ended.
@@ -69,5 +72,10 @@ pub fn register(registry: &mut Registry) {
         "sonde_query_incomplete_refused",
         "Reads refused because some token range had fewer than a read quorum of answers",
         m.refused.clone(),
+    );
+    registry.register(
+        "sonde_query_partial_answers",
+        "Reads answered partially, with a warning, because the request allowed it (partial_response=true)",
+        m.partial.clone(),
     );
 }

@@ -73,24 +73,9 @@ fn check_expr(expr: &str) -> Option<RuleProblem> {
     if expr.is_empty() {
         return Some(RuleProblem::NoExpr);
     }
-    promql_parser::parser::parse(expr).err().map(|message| RuleProblem::BadExpr(parse_error(expr, &message)))
-}
-
-/// Prometheus' `L:C: parse error: <message>` shape. The parser gives no
-/// position, so one is added only where it is known: errors about the end of
-/// the input sit just past its last byte.
-fn parse_error(expr: &str, message: &str) -> String {
-    const AT_END: [&str; 3] = [
-        "unclosed left parenthesis",
-        "unexpected end of input inside braces",
-        "unexpected end of input inside brackets",
-    ];
-    if !AT_END.contains(&message) {
-        return format!("parse error: {message}");
-    }
-    let line = 1 + expr.bytes().filter(|&byte| byte == b'\n').count();
-    let column = expr.len() - expr.rfind('\n').map_or(0, |newline| newline + 1) + 1;
-    format!("{line}:{column}: parse error: {message}")
+    promql_parser::parser::parse(expr)
+        .err()
+        .map(|message| RuleProblem::BadExpr(crate::promql::prometheus_parse_error(expr, &message)))
 }
 
 fn recording_problems(rule: &RawRule, scheme: ValidationScheme) -> Vec<RuleProblem> {
@@ -145,16 +130,4 @@ fn template_problems(rule: &RawRule) -> Vec<RuleProblem> {
 /// Rule and group labels may not set the metric name.
 fn is_valid_label_name(name: &str, scheme: ValidationScheme) -> bool {
     scheme.is_valid_label_name(name) && name != METRIC_NAME_LABEL
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn end_of_input_errors_get_prometheus_positions() {
-        assert_eq!(parse_error("sum(up", "unclosed left parenthesis"), "1:7: parse error: unclosed left parenthesis");
-        assert_eq!(parse_error("sum(up\n", "unclosed left parenthesis"), "2:1: parse error: unclosed left parenthesis");
-        assert_eq!(parse_error("foo bar", "invalid promql query"), "parse error: invalid promql query");
-    }
 }

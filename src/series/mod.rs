@@ -8,6 +8,7 @@ pub mod chunk;
 mod error;
 mod labels;
 mod matcher;
+pub mod partial;
 mod query;
 mod sample;
 mod status;

@@ -56,6 +56,8 @@ async fn queries_answer_in_prometheus_shapes() {
     assert_eq!(bad.status(), 400);
     let bad: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(bad["errorType"], "bad_data");
+    // Prometheus 2.42 says exactly this.
+    assert_eq!(bad["error"], "invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis");
     let wrong_type = client
         .get(sonde.url(&format!("/api/v1/query_range?query=requests_total[1m]&start={start}&end={at}&step=15")))
         .send()

@@ -4,7 +4,8 @@
 //! every query must answer the same from both — also while storage nodes
 //! die and come back. With two of five dead, writes that cannot reach a
 //! quorum fail with 503 and are retried, as Prometheus would, and queries
-//! answer completely or refuse; never wrongly.
+//! answer completely or refuse; never wrongly. A query that allows a
+//! partial response (`partial_response=true`) answers with a warning instead.
 
 use std::time::{Duration, Instant};
 
@@ -106,6 +107,13 @@ impl Pair {
             if may_refuse && status == 503 {
                 assert_eq!(answer["errorType"], "unavailable", "{query}: {answer}");
                 refused += 1;
+                // Asked to, the cluster answers with what it has, and says so.
+                let separator = if query.contains('?') { '&' } else { '?' };
+                let partial = format!("{query}{separator}partial_response=true");
+                let (status, answer) = self.get(&cluster_base, &partial).await;
+                assert_eq!(status, 200, "{partial}: {answer}");
+                let warning = answer["warnings"][0].as_str().unwrap_or("");
+                assert!(warning.starts_with("partial response: "), "{partial}: no warning: {answer}");
                 continue;
             }
             assert_eq!(status, 200, "{query}: {answer}");
@@ -218,6 +226,7 @@ async fn the_cluster_answers_like_one_node_through_storage_failures() {
         (&storage, r#"sonde_storage_grpc_request_duration_seconds_count{method="Push"}"#),
         (&query, r#"sonde_query_storage_calls_total{outcome="answered"}"#),
         (&query, "sonde_query_incomplete_refused_total"),
+        (&query, "sonde_query_partial_answers_total"),
         (&query, r#"prometheus_http_requests_total{code="200",handler="/api/v1/query"}"#),
         (&query, r#"prometheus_http_requests_total{code="503",handler="/api/v1/query"}"#),
         (&scraper, r#"prometheus_http_requests_total{code="204",handler="/api/v1/write"}"#),

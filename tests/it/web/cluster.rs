@@ -94,5 +94,23 @@ async fn query_node_pages_show_the_whole_cluster() {
 
     browser.open(&cluster.query_url("/query?g0.expr=up&g0.tab=graph&g0.range_input=5m")).await;
     browser.wait_for("four series drawn", "document.querySelectorAll('svg.graph path.series').length === 4", 20).await;
+
+    // The other pages answer from the scrapers, the ruler and the node itself.
+    browser.open(&cluster.query_url("/rules")).await;
+    browser
+        .wait_for("the ruler's group", "document.querySelector('.rule-group[data-group=\"cluster-health\"]')", 20)
+        .await;
+    assert!(browser.texts(".rule-group").await.join(" ").contains(&ruler), "the rules page does not name the ruler");
+    browser.open(&cluster.query_url("/service-discovery")).await;
+    browser.wait_for("the scrapers' pool", "document.querySelectorAll('.sd-pool tr.sd-active').length === 4", 20).await;
+    browser.open(&cluster.query_url("/flags")).await;
+    browser
+        .wait_for("the query node's flags", "document.querySelector('tr.flag-row[data-flag=\"meta.addresses\"]')", 20)
+        .await;
+    browser.open(&cluster.query_url("/status")).await;
+    browser.wait_for("build information", "document.querySelector('table#build-info tr[data-key]')", 20).await;
+    browser.open(&cluster.query_url("/config")).await;
+    browser.wait_for("the configuration page", "document.querySelector('h1')", 20).await;
+    assert_eq!(browser.count(".notice.error").await, 0, "{:?}", browser.texts(".notice.error").await);
     assert_eq!(browser.console_errors().await, Vec::<String>::new());
 }
