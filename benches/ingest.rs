@@ -9,6 +9,8 @@
 #[path = "ingest/load.rs"]
 mod load;
 #[path = "ingest/measure.rs"]
+// Shared with the query bench, which also resets the peak it reads.
+#[allow(dead_code)]
 mod measure;
 #[path = "ingest/push.rs"]
 mod push;

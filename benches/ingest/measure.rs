@@ -1,6 +1,7 @@
 //! What a system under test costs, read the way `ps` and `top` do (proc(5)):
 //! CPU time from `/proc/PID/stat`, resident and peak resident memory from
-//! `/proc/PID/status`; plus the apparent size of a data directory and the
+//! `/proc/PID/status`, whose peak can be reset through `/proc/PID/clear_refs`
+//! to measure one phase; plus the apparent size of a data directory and the
 //! machine facts printed beside the results.
 
 use std::fs;
@@ -14,6 +15,8 @@ use std::time::Duration;
 pub enum MeasureError {
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
     #[error("unexpected format of {path}: {problem}")]
     Format { path: PathBuf, problem: String },
 }
@@ -74,6 +77,13 @@ fn parse_cpu_ticks(stat: &str) -> Result<u64, String> {
 pub fn memory(pid: u32) -> Result<Memory, MeasureError> {
     let path = PathBuf::from(format!("/proc/{pid}/status"));
     parse_memory(&read(&path)?).map_err(|problem| MeasureError::Format { path, problem })
+}
+
+/// Sets VmHWM of `pid` back to its VmRSS (Linux 4.0 and later), so that a
+/// later `memory` reads the peak since now.
+pub fn reset_peak_memory(pid: u32) -> Result<(), MeasureError> {
+    let path = PathBuf::from(format!("/proc/{pid}/clear_refs"));
+    fs::write(&path, "5").map_err(|source| MeasureError::Write { path, source })
 }
 
 fn parse_memory(status: &str) -> Result<Memory, String> {
@@ -159,6 +169,18 @@ mod tests {
         assert!(parse_memory("VmRSS:\t1 kB\n").unwrap_err().contains("VmHWM is missing"));
         let own = memory(std::process::id()).unwrap();
         assert!(own.resident_bytes > 0 && own.peak_resident_bytes >= own.resident_bytes);
+    }
+
+    #[test]
+    fn the_peak_resets_to_what_is_resident_now() {
+        let pid = std::process::id();
+        let grown = std::hint::black_box(vec![1u8; 64 << 20]);
+        drop(grown);
+        let before = memory(pid).unwrap();
+        reset_peak_memory(pid).unwrap();
+        let after = memory(pid).unwrap();
+        assert!(after.peak_resident_bytes < before.peak_resident_bytes, "{before:?} then {after:?}");
+        assert!(reset_peak_memory(u32::MAX).unwrap_err().to_string().starts_with("cannot write"));
     }
 
     #[test]

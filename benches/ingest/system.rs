@@ -233,7 +233,10 @@ impl Running {
         Ok(self.data_dir().join("snapshots").join(name))
     }
 
-    async fn force_flush(&self, client: &reqwest::Client) -> Result<PathBuf, SystemError> {
+    /// VictoriaMetrics only: makes every ingested row searchable and waits
+    /// until the background writes of parts stopped moving the directory's
+    /// size, which it returns.
+    pub async fn force_flush(&self, client: &reqwest::Client) -> Result<PathBuf, SystemError> {
         call(client.get(self.url("/internal/force_flush")), "GET /internal/force_flush").await?;
         let data = self.data_dir();
         let (mut last, mut still) = (measure::directory_size(&data)?, 0);

@@ -63,16 +63,28 @@ pub struct RuntimeInfo {
     reload_config_success: bool,
     last_config_time: String,
     storage_retention: String,
+    hostname: String,
+    server_time: String,
+    /// Tasks alive on the runtime, where Prometheus counts goroutines.
+    goroutine_count: usize,
+    /// The runtime's worker threads, where Prometheus reports GOMAXPROCS.
+    #[serde(rename = "GOMAXPROCS")]
+    gomaxprocs: usize,
 }
 
 pub async fn runtime_info(State(state): State<ApiState>) -> ApiResult<RuntimeInfo> {
     let reload = state.info.last_reload.read().clone();
+    let runtime = tokio::runtime::Handle::current().metrics();
     Ok(Success::new(RuntimeInfo {
         start_time: super::time::format_rfc3339(state.info.start_millis),
         cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
         reload_config_success: reload.0,
         last_config_time: super::time::format_rfc3339(reload.1),
         storage_retention: state.info.flags.get("storage.tsdb.retention.time").cloned().unwrap_or_default(),
+        hostname: crate::host::name().unwrap_or_default(),
+        server_time: super::time::format_rfc3339(super::time::now_millis()),
+        goroutine_count: runtime.num_alive_tasks(),
+        gomaxprocs: runtime.num_workers(),
     }))
 }
 

@@ -29,3 +29,7 @@ mod ingest_bench;
 #[path = "../../benches/scrape.rs"]
 #[allow(dead_code)]
 mod scrape_bench;
+
+#[path = "../../benches/query.rs"]
+#[allow(dead_code)]
+mod query_bench;
