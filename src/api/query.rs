@@ -116,8 +116,13 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
-fn query_error(e: promql::Error) -> ApiError {
+/// The engine's error for query text `expr`, as Prometheus' API words it.
+fn query_error(expr: &str, e: promql::Error) -> ApiError {
     let kind = match e.kind {
+        ErrorKind::Parse => {
+            let message = promql::prometheus_parse_error(expr, &e.message);
+            return ApiError::bad_data(format!("invalid parameter \"query\": {message}"));
+        }
         ErrorKind::BadData => ErrorType::BadData,
         ErrorKind::Execution | ErrorKind::TooManySamples => ErrorType::Execution,
         ErrorKind::Timeout => ErrorType::Timeout,
@@ -150,17 +155,13 @@ fn query_request(
         .get("query")
         .ok_or_else(|| ApiError::bad_data("invalid parameter \"query\": query must not be empty"))?
         .to_string();
-    // The engine parses it again; this gives the API's wording first.
-    parse_query(&expr)?;
     Ok((params, tenant, expr))
 }
 
 /// The expression parsed, or Prometheus' error for it:
 /// `invalid parameter "query": 1:7: parse error: …`.
 pub(super) fn parse_query(expr: &str) -> Result<promql_parser::parser::Expr, ApiError> {
-    promql::parse(expr).map_err(|e| {
-        ApiError::bad_data(format!("invalid parameter \"query\": {}", promql::prometheus_parse_error(expr, &e.message)))
-    })
+    promql::parse(expr).map_err(|e| query_error(expr, e))
 }
 
 /// A time parameter that must be present.
@@ -183,7 +184,7 @@ pub async fn instant(
     let engine = &state.query()?.engine;
     let (result, missing) =
         with_partial_responses(params.partial_response()?, engine.instant(&tenant, &expr, time)).await;
-    Ok(finish(result.map_err(query_error)?, missing))
+    Ok(finish(result.map_err(|e| query_error(&expr, e))?, missing))
 }
 
 pub async fn range(
@@ -203,7 +204,7 @@ pub async fn range(
     let engine = &state.query()?.engine;
     let (result, missing) =
         with_partial_responses(params.partial_response()?, engine.range(&tenant, &expr, start, end, step)).await;
-    Ok(finish(result.map_err(query_error)?, missing))
+    Ok(finish(result.map_err(|e| query_error(&expr, e))?, missing))
 }
 
 /// `step` as float seconds or a Prometheus duration.

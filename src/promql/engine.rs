@@ -167,7 +167,7 @@ impl Engine {
 
 /// Parses a query, with Prometheus' error shape.
 pub fn parse(query: &str) -> Result<Expr, Error> {
-    parser::parse(query).map_err(|e| Error::bad_data(e))
+    parser::parse(query).map_err(|message| Error { kind: ErrorKind::Parse, message })
 }
 
 fn type_name(value_type: ValueType) -> &'static str {

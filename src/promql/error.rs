@@ -4,7 +4,10 @@ use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The query does not parse or is of the wrong type.
+    /// The query does not parse: the parser's message, without a
+    /// position (the API words it as Prometheus does, knowing the text).
+    Parse,
+    /// The query is of the wrong type, or a parameter is invalid.
     BadData,
     /// The query failed while running (Prometheus' `execution` errors).
     Execution,
